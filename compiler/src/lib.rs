@@ -1,0 +1,14 @@
+//! The wfc compiler front end, shared by the CLI, the language server and the runtime.
+//!
+//! Data flows one way: text → [`syntax`] (spanned YAML) → [`model`] (typed workflow) →
+//! [`check`] (diagnostics) → plan → Conductor JSON. Every stage returns its result together with
+//! all the diagnostics it found; `Result` is reserved for I/O and bugs. This crate does no I/O
+//! beyond reading source files through a caller-supplied loader and knows nothing of LSP.
+
+pub mod diagnostic;
+pub mod rules;
+pub mod source;
+pub mod syntax;
+
+pub use diagnostic::{Diagnostic, Severity, Span};
+pub use source::{FileId, SourceDb};

@@ -1,0 +1,2 @@
+//! The `wfc` command-line interface.
+fn main() {}
