@@ -6,6 +6,7 @@
 //! beyond reading source files through a caller-supplied loader and knows nothing of LSP.
 
 pub mod diagnostic;
+pub mod project;
 pub mod rules;
 pub mod source;
 pub mod syntax;
