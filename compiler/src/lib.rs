@@ -5,10 +5,12 @@
 //! all the diagnostics it found; `Result` is reserved for I/O and bugs. This crate does no I/O
 //! beyond reading source files through a caller-supplied loader and knows nothing of LSP.
 
+pub mod config;
 pub mod diagnostic;
 pub mod project;
 pub mod rules;
 pub mod source;
+pub mod suppression;
 pub mod syntax;
 
 pub use diagnostic::{Diagnostic, Severity, Span};

@@ -7,9 +7,10 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::config::Config;
 use crate::diagnostic::{Diagnostic, sort_diagnostics};
 use crate::source::{FileId, SourceDb};
-use crate::syntax;
+use crate::{suppression, syntax};
 
 /// Reads files that the analysis discovers by itself (imports, sub-workflow paths).
 pub trait SourceLoader: Sync {
@@ -58,13 +59,14 @@ impl Analysis {
 }
 
 /// Analyses `files` (and what they import) and returns every diagnostic.
-pub fn analyze(files: Vec<InputFile>, _loader: &dyn SourceLoader) -> Analysis {
+pub fn analyze(files: Vec<InputFile>, _loader: &dyn SourceLoader, config: &Config) -> Analysis {
     let mut analysis = Analysis::default();
     for file in files {
         let id = analysis.sources.add(file.path.to_string_lossy().into_owned(), file.text);
         let parsed = syntax::parse(id, analysis.sources.text(id));
         analysis.diagnostics.extend(parsed.diagnostics);
     }
+    suppression::apply(&analysis.sources, config, &mut analysis.diagnostics);
     sort_diagnostics(&mut analysis.diagnostics);
     analysis
 }
