@@ -1,15 +1,572 @@
 //! Project configuration (`wfc.toml`): rule severity overrides and include/exclude globs.
 //!
 //! The compiler only parses the text; finding and reading the file is the caller's job.
+//!
+//! ```toml
+//! include = ["**/*.wf.yaml", "**/*.workers.yaml"]
+//! exclude = ["vendor/**"]
+//!
+//! [rules]
+//! switch-without-default = "error"   # by name or code; "error" | "warning" | "info" | "off"
+//! WF071 = "off"
+//! ```
+//!
+//! Mistakes in the file are reported as [`Diagnostic`]s located in it: a key wfc does not know
+//! ([`unknown_key`](crate::rules::unknown_key), also for unknown rule names, with a did-you-mean),
+//! a value of the wrong kind or an invalid severity or glob
+//! ([`wrong_value_type`](crate::rules::wrong_value_type)), a rule configured twice
+//! ([`duplicate_key`](crate::rules::duplicate_key)) and TOML syntax errors
+//! ([`yaml_syntax`](crate::rules::yaml_syntax), whose message says TOML).
 
-use crate::diagnostic::Severity;
-use crate::rules::Rule;
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use crate::diagnostic::{Diagnostic, Severity, Span};
+use crate::rules::{self, Rule};
+use crate::source::FileId;
+
+/// The file name the command line looks for.
+pub const FILE_NAME: &str = "wfc.toml";
+
+/// The globs used when `include` is not configured.
+pub const DEFAULT_INCLUDE: &[&str] = &["**/*.wf.yaml", "**/*.workers.yaml"];
+
+/// The top-level keys of `wfc.toml`.
+const TOP_LEVEL_KEYS: &[&str] = &["include", "exclude", "rules"];
+
+/// The severity values accepted in `[rules]`.
+const SEVERITY_VALUES: &[&str] = &["error", "warning", "info", "off"];
 
 /// Parsed `wfc.toml`.
 #[derive(Debug, Clone, Default)]
 pub struct Config {
     /// Severity overrides; `None` turns the rule off.
     pub rule_severities: Vec<(&'static Rule, Option<Severity>)>,
+    /// Globs selecting the files checked when a directory is given; empty means
+    /// [`DEFAULT_INCLUDE`].
     pub include: Vec<String>,
+    /// Globs of files and directories skipped when walking a directory.
     pub exclude: Vec<String>,
+}
+
+impl Config {
+    /// Parses the text of a `wfc.toml` whose [`FileId`] is `file`.
+    ///
+    /// Returns the configuration with every valid setting applied, plus a diagnostic for each
+    /// mistake; a caller should refuse to run when there are any (they are all errors).
+    pub fn parse(file: FileId, text: &str) -> (Config, Vec<Diagnostic>) {
+        let mut parser = ConfigParser {
+            file,
+            diagnostics: Vec::new(),
+        };
+        let config = parser.parse(text);
+        let mut diagnostics = parser.diagnostics;
+        crate::diagnostic::sort_diagnostics(&mut diagnostics);
+        (config, diagnostics)
+    }
+
+    /// The severity `rule` is reported with: its configured override, else its default.
+    /// `None` means the rule is turned off.
+    pub fn severity_for(&self, rule: &Rule) -> Option<Severity> {
+        self.override_for(rule.code)
+            .unwrap_or(Some(rule.default_severity))
+    }
+
+    /// The override configured for the rule with `code`: `None` when there is none,
+    /// `Some(None)` when the rule is turned off.
+    pub fn override_for(&self, code: &str) -> Option<Option<Severity>> {
+        self.rule_severities
+            .iter()
+            .find(|(rule, _)| rule.code == code)
+            .map(|(_, severity)| *severity)
+    }
+
+    /// The include globs in effect: the configured ones, or [`DEFAULT_INCLUDE`].
+    pub fn effective_include(&self) -> Vec<String> {
+        if self.include.is_empty() {
+            DEFAULT_INCLUDE
+                .iter()
+                .map(|glob| (*glob).to_string())
+                .collect()
+        } else {
+            self.include.clone()
+        }
+    }
+
+    /// Compiles the include/exclude globs. Invalid globs (which [`Config::parse`] reports) are
+    /// skipped.
+    pub fn file_filter(&self) -> FileFilter {
+        FileFilter {
+            include: glob_set(&self.effective_include()),
+            exclude: glob_set(&self.exclude),
+        }
+    }
+}
+
+/// Compiled include/exclude globs, matched against `/`-separated paths relative to the directory
+/// holding `wfc.toml`. `*` and `?` do not cross `/`; `**` does.
+#[derive(Debug, Clone, Default)]
+pub struct FileFilter {
+    include: GlobSet,
+    exclude: GlobSet,
+}
+
+impl FileFilter {
+    /// Whether a file found while walking a directory should be checked.
+    pub fn is_included(&self, relative_path: &str) -> bool {
+        self.include.is_match(relative_path) && !self.exclude.is_match(relative_path)
+    }
+
+    /// Whether a file or directory is excluded.
+    pub fn is_excluded(&self, relative_path: &str) -> bool {
+        self.exclude.is_match(relative_path)
+    }
+}
+
+fn compile_glob(pattern: &str) -> Result<globset::Glob, globset::Error> {
+    GlobBuilder::new(pattern).literal_separator(true).build()
+}
+
+fn glob_set(patterns: &[String]) -> GlobSet {
+    let mut builder = GlobSetBuilder::new();
+    for pattern in patterns {
+        if let Ok(glob) = compile_glob(pattern) {
+            builder.add(glob);
+        }
+    }
+    builder.build().unwrap_or_default()
+}
+
+/// The rule closest to a misspelled code or name, if any is plausibly meant.
+pub(crate) fn suggest_rule(name: &str) -> Option<&'static Rule> {
+    let wanted = name.trim().to_ascii_lowercase();
+    let mut best: Option<(&'static Rule, usize)> = None;
+    for rule in rules::ALL {
+        for candidate in [rule.code, rule.name] {
+            let candidate = candidate.to_ascii_lowercase();
+            let distance = strsim::damerau_levenshtein(&wanted, &candidate);
+            let longest = wanted.chars().count().max(candidate.chars().count());
+            if distance <= (longest / 3).max(1)
+                && best.is_none_or(|(_, best_distance)| distance < best_distance)
+            {
+                best = Some((rule, distance));
+            }
+        }
+    }
+    best.map(|(rule, _)| rule)
+}
+
+/// The closest of `candidates` to `name`, if it is plausibly a typo or an abbreviation of it.
+fn suggest<'candidate>(name: &str, candidates: &[&'candidate str]) -> Option<&'candidate str> {
+    let name = name.trim().to_ascii_lowercase();
+    if let Some(prefixed) = candidates
+        .iter()
+        .find(|candidate| name.len() >= 3 && candidate.starts_with(&name))
+    {
+        return Some(prefixed);
+    }
+    candidates
+        .iter()
+        .map(|candidate| (*candidate, strsim::damerau_levenshtein(&name, candidate)))
+        .filter(|(candidate, distance)| {
+            *distance <= (name.chars().count().max(candidate.len()) / 3).max(1)
+        })
+        .min_by_key(|(_, distance)| *distance)
+        .map(|(candidate, _)| candidate)
+}
+
+fn span_of(range: std::ops::Range<usize>) -> Span {
+    Span::new(range.start, range.end)
+}
+
+struct ConfigParser {
+    file: FileId,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl ConfigParser {
+    fn parse(&mut self, text: &str) -> Config {
+        let mut config = Config::default();
+        let (table, errors) = DeTable::parse_recoverable(text);
+        if !errors.is_empty() {
+            for error in errors {
+                let span = error.span().map_or(Span::empty_at(0), |range| {
+                    // Point at something visible even when the error is at the end of a line.
+                    let start = crate::source::clamp_to_char_boundary(text, range.start);
+                    let end = crate::source::clamp_to_char_boundary(text, range.end.max(start));
+                    Span::new(start, end)
+                });
+                let message = error.message().trim().to_string();
+                let mut diagnostic =
+                    Diagnostic::new(&rules::yaml_syntax::RULE, self.file, span, "invalid TOML");
+                if !message.is_empty() {
+                    diagnostic = diagnostic.with_label(message);
+                }
+                self.diagnostics.push(diagnostic);
+            }
+            return config;
+        }
+        for (key, value) in table.get_ref().iter() {
+            match key.get_ref().as_ref() {
+                "include" => config.include = self.globs(key, value),
+                "exclude" => config.exclude = self.globs(key, value),
+                "rules" => config.rule_severities = self.rules(value),
+                other => {
+                    let mut diagnostic = Diagnostic::new(
+                        &rules::unknown_key::RULE,
+                        self.file,
+                        span_of(key.span()),
+                        format!("unknown key `{other}`"),
+                    )
+                    .with_label("not a wfc.toml setting");
+                    diagnostic = match suggest(other, TOP_LEVEL_KEYS) {
+                        Some(known) => diagnostic
+                            .with_help(format!("did you mean `{known}`?"))
+                            .with_replacement(format!("replace with `{known}`"), known),
+                        None => diagnostic
+                            .with_help("wfc.toml knows `include`, `exclude` and `[rules]`"),
+                    };
+                    self.diagnostics.push(diagnostic);
+                }
+            }
+        }
+        config
+    }
+
+    fn wrong_type(&mut self, span: std::ops::Range<usize>, message: String, label: &str) {
+        self.diagnostics.push(
+            Diagnostic::new(
+                &rules::wrong_value_type::RULE,
+                self.file,
+                span_of(span),
+                message,
+            )
+            .with_label(label),
+        );
+    }
+
+    fn globs(
+        &mut self,
+        key: &Spanned<std::borrow::Cow<'_, str>>,
+        value: &Spanned<DeValue<'_>>,
+    ) -> Vec<String> {
+        let name = key.get_ref().as_ref();
+        let Some(items) = value.get_ref().as_array() else {
+            self.wrong_type(
+                value.span(),
+                format!("`{name}` must be a list of globs"),
+                "expected an array of strings",
+            );
+            return Vec::new();
+        };
+        let mut globs = Vec::new();
+        for item in items.iter() {
+            let Some(pattern) = item.get_ref().as_str() else {
+                self.wrong_type(
+                    item.span(),
+                    format!("`{name}` must be a list of globs"),
+                    "expected a string",
+                );
+                continue;
+            };
+            match compile_glob(pattern) {
+                Ok(_) => globs.push(pattern.to_string()),
+                Err(error) => {
+                    self.diagnostics.push(
+                        Diagnostic::new(&rules::wrong_value_type::RULE, self.file, span_of(item.span()), "invalid glob")
+                            .with_label(error.kind().to_string())
+                            .with_help("`*` matches within a directory, `**` across directories, `{a,b}` either"),
+                    );
+                }
+            }
+        }
+        globs
+    }
+
+    fn rules(&mut self, value: &Spanned<DeValue<'_>>) -> Vec<(&'static Rule, Option<Severity>)> {
+        let Some(table) = value.get_ref().as_table() else {
+            self.wrong_type(
+                value.span(),
+                "`rules` must be a table".to_string(),
+                "expected a table of rule = \"severity\"",
+            );
+            return Vec::new();
+        };
+        let mut severities: Vec<(&'static Rule, Option<Severity>)> = Vec::new();
+        let mut seen: Vec<(&'static str, Span)> = Vec::new();
+        for (key, value) in table.iter() {
+            let name = key.get_ref().as_ref();
+            let key_span = span_of(key.span());
+            let Some(rule) = rules::find(name) else {
+                let mut diagnostic = Diagnostic::new(
+                    &rules::unknown_key::RULE,
+                    self.file,
+                    key_span,
+                    format!("unknown rule `{name}`"),
+                )
+                .with_label("no rule has this code or name");
+                diagnostic = match suggest_rule(name) {
+                    Some(rule) => {
+                        let replacement = if name.trim().to_ascii_uppercase().starts_with("WF") {
+                            rule.code
+                        } else {
+                            rule.name
+                        };
+                        diagnostic
+                            .with_help(format!(
+                                "did you mean `{replacement}` ({} {})?",
+                                rule.code, rule.name
+                            ))
+                            .with_replacement(format!("replace with `{replacement}`"), replacement)
+                    }
+                    None => diagnostic.with_help("`wfc rules` lists every rule code and name"),
+                };
+                self.diagnostics.push(diagnostic);
+                continue;
+            };
+            let Some(severity_text) = value.get_ref().as_str() else {
+                self.wrong_type(
+                    value.span(),
+                    format!("the severity of `{name}` must be a string"),
+                    "expected \"error\", \"warning\", \"info\" or \"off\"",
+                );
+                continue;
+            };
+            let severity = match severity_text {
+                "error" => Some(Severity::Error),
+                "warning" => Some(Severity::Warning),
+                "info" => Some(Severity::Info),
+                "off" => None,
+                other => {
+                    let mut diagnostic = Diagnostic::new(
+                        &rules::wrong_value_type::RULE,
+                        self.file,
+                        span_of(value.span()),
+                        format!("invalid severity `{other}`"),
+                    )
+                    .with_label("expected \"error\", \"warning\", \"info\" or \"off\"");
+                    if let Some(known) = suggest(other, SEVERITY_VALUES) {
+                        diagnostic = diagnostic
+                            .with_help(format!("did you mean `{known}`?"))
+                            .with_replacement(
+                                format!("replace with \"{known}\""),
+                                format!("\"{known}\""),
+                            );
+                    }
+                    self.diagnostics.push(diagnostic);
+                    continue;
+                }
+            };
+            if let Some((_, first)) = seen.iter().find(|(code, _)| *code == rule.code) {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        &rules::duplicate_key::RULE,
+                        self.file,
+                        key_span,
+                        format!("rule {} configured twice", rule.code),
+                    )
+                    .with_label(format!("`{name}` is {} {}", rule.code, rule.name))
+                    .with_secondary(self.file, *first, "first configured here")
+                    .with_help("remove one of the two entries"),
+                );
+                continue;
+            }
+            seen.push((rule.code, key_span));
+            severities.push((rule, severity));
+        }
+        severities
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> (Config, Vec<Diagnostic>) {
+        Config::parse(FileId(0), text)
+    }
+
+    fn at<'text>(text: &'text str, diagnostic: &Diagnostic) -> &'text str {
+        &text[diagnostic.span.range()]
+    }
+
+    #[test]
+    fn parses_the_documented_example() {
+        let text = r#"
+include = ["**/*.wf.yaml", "**/*.workers.yaml"]
+exclude = ["vendor/**"]
+
+[rules]
+switch-without-default = "error"   # by name or code
+WF071 = "off"
+unused-input = "info"
+"#;
+        let (config, diagnostics) = parse(text);
+        assert!(diagnostics.is_empty(), "{diagnostics:#?}");
+        assert_eq!(config.include, ["**/*.wf.yaml", "**/*.workers.yaml"]);
+        assert_eq!(config.exclude, ["vendor/**"]);
+        let switch = rules::find("switch-without-default").expect("rule exists");
+        let insecure = rules::find("WF071").expect("rule exists");
+        let unused = rules::find("WF050").expect("rule exists");
+        let cycle = rules::find("cycle").expect("rule exists");
+        assert_eq!(config.severity_for(switch), Some(Severity::Error));
+        assert_eq!(config.severity_for(insecure), None);
+        assert_eq!(config.severity_for(unused), Some(Severity::Info));
+        assert_eq!(config.severity_for(cycle), Some(Severity::Error));
+        assert_eq!(config.override_for("WF040"), None);
+        assert_eq!(config.override_for("WF071"), Some(None));
+    }
+
+    #[test]
+    fn empty_config_uses_defaults() {
+        let (config, diagnostics) = parse("");
+        assert!(diagnostics.is_empty());
+        assert!(config.rule_severities.is_empty());
+        let filter = config.file_filter();
+        assert!(filter.is_included("a.wf.yaml"));
+        assert!(filter.is_included("deep/dir/b.workers.yaml"));
+        assert!(!filter.is_included("c.yaml"));
+    }
+
+    #[test]
+    fn filters_by_include_and_exclude() {
+        let (config, diagnostics) =
+            parse("include = [\"flows/*.wf.yaml\"]\nexclude = [\"flows/old-*\", \"vendor\"]\n");
+        assert!(diagnostics.is_empty(), "{diagnostics:#?}");
+        let filter = config.file_filter();
+        assert!(filter.is_included("flows/a.wf.yaml"));
+        assert!(
+            !filter.is_included("flows/sub/a.wf.yaml"),
+            "`*` does not cross directories"
+        );
+        assert!(!filter.is_included("flows/old-a.wf.yaml"));
+        assert!(filter.is_excluded("vendor"));
+        assert!(!filter.is_included("a.wf.yaml"));
+    }
+
+    #[test]
+    fn reports_unknown_rules_with_did_you_mean() {
+        let text = "[rules]\nunused-inptu = \"off\"\nWF999 = \"off\"\nwf05O = \"off\"\n";
+        let (config, diagnostics) = parse(text);
+        assert!(config.rule_severities.is_empty());
+        assert_eq!(diagnostics.len(), 3, "{diagnostics:#?}");
+        assert_eq!(diagnostics[0].code, "WF010");
+        assert_eq!(at(text, &diagnostics[0]), "unused-inptu");
+        assert_eq!(
+            diagnostics[0].help.as_deref(),
+            Some("did you mean `unused-input` (WF050 unused-input)?")
+        );
+        assert_eq!(
+            diagnostics[0]
+                .fix
+                .as_ref()
+                .map(|fix| fix.edits[0].replacement.as_str()),
+            Some("unused-input")
+        );
+        assert_eq!(at(text, &diagnostics[1]), "WF999");
+        assert!(diagnostics[1].fix.is_none());
+        assert_eq!(
+            diagnostics[2]
+                .fix
+                .as_ref()
+                .map(|fix| fix.edits[0].replacement.as_str()),
+            Some("WF050")
+        );
+    }
+
+    #[test]
+    fn reports_bad_severities() {
+        let text = "[rules]\ncycle = \"warn\"\nWF050 = \"fatal\"\nWF051 = 1\n";
+        let (config, diagnostics) = parse(text);
+        assert!(config.rule_severities.is_empty());
+        assert_eq!(diagnostics.len(), 3, "{diagnostics:#?}");
+        assert!(
+            diagnostics
+                .iter()
+                .all(|diagnostic| diagnostic.code == "WF012")
+        );
+        assert_eq!(at(text, &diagnostics[0]), "\"warn\"");
+        assert_eq!(diagnostics[0].message, "invalid severity `warn`");
+        assert_eq!(
+            diagnostics[0].help.as_deref(),
+            Some("did you mean `warning`?")
+        );
+        assert_eq!(diagnostics[1].message, "invalid severity `fatal`");
+        assert!(diagnostics[1].help.is_none());
+        assert_eq!(at(text, &diagnostics[2]), "1");
+    }
+
+    #[test]
+    fn reports_unknown_top_level_keys_and_wrong_types() {
+        let text = "inclde = [\"a\"]\nexclude = \"vendor/**\"\nrules = 3\nfoo = 1\n";
+        let (_, diagnostics) = parse(text);
+        let summary: Vec<(&str, &str)> = diagnostics
+            .iter()
+            .map(|diagnostic| (diagnostic.code, at(text, diagnostic)))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("WF010", "inclde"),
+                ("WF012", "\"vendor/**\""),
+                ("WF012", "3"),
+                ("WF010", "foo")
+            ]
+        );
+        assert_eq!(
+            diagnostics[0].help.as_deref(),
+            Some("did you mean `include`?")
+        );
+    }
+
+    #[test]
+    fn reports_invalid_globs_and_non_string_items() {
+        let text = "include = [\"a/{b\", 3, \"ok/**\"]\n";
+        let (config, diagnostics) = parse(text);
+        assert_eq!(config.include, ["ok/**"]);
+        assert_eq!(diagnostics.len(), 2, "{diagnostics:#?}");
+        assert_eq!(diagnostics[0].message, "invalid glob");
+        assert_eq!(at(text, &diagnostics[0]), "\"a/{b\"");
+        assert_eq!(at(text, &diagnostics[1]), "3");
+    }
+
+    #[test]
+    fn reports_a_rule_configured_twice() {
+        let text = "[rules]\nWF071 = \"off\"\ninsecure-endpoint = \"error\"\n";
+        let (config, diagnostics) = parse(text);
+        assert_eq!(config.override_for("WF071"), Some(None));
+        assert_eq!(diagnostics.len(), 1);
+        assert_eq!(diagnostics[0].code, "WF002");
+        assert_eq!(at(text, &diagnostics[0]), "insecure-endpoint");
+        assert_eq!(&text[diagnostics[0].labels[0].span.range()], "WF071");
+    }
+
+    #[test]
+    fn reports_toml_syntax_errors() {
+        let text = "include = [\"a\"\n[rules\n";
+        let (config, diagnostics) = parse(text);
+        assert!(config.include.is_empty());
+        assert!(!diagnostics.is_empty());
+        assert!(
+            diagnostics.iter().all(
+                |diagnostic| diagnostic.code == "WF001" && diagnostic.message == "invalid TOML"
+            )
+        );
+        assert!(
+            diagnostics
+                .iter()
+                .all(|diagnostic| diagnostic.span.end as usize <= text.len())
+        );
+    }
+
+    #[test]
+    fn suggests_rules() {
+        assert_eq!(
+            suggest_rule("unused-inputs").map(|rule| rule.code),
+            Some("WF050")
+        );
+        assert!(suggest_rule("WF01").is_some());
+        assert_eq!(suggest_rule("completely-different"), None);
+    }
 }
