@@ -138,8 +138,9 @@ fn glob_set(patterns: &[String]) -> GlobSet {
     builder.build().unwrap_or_default()
 }
 
-/// The rule closest to a misspelled code or name, if any is plausibly meant.
-pub(crate) fn suggest_rule(name: &str) -> Option<&'static Rule> {
+/// The rule closest to a misspelled code or name, if any is plausibly meant (for did-you-mean
+/// help).
+pub fn suggest_rule(name: &str) -> Option<&'static Rule> {
     let wanted = name.trim().to_ascii_lowercase();
     let mut best: Option<(&'static Rule, usize)> = None;
     for rule in rules::ALL {

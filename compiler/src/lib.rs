@@ -8,6 +8,7 @@
 pub mod config;
 pub mod diagnostic;
 pub mod project;
+pub mod render;
 pub mod rules;
 pub mod source;
 pub mod suppression;
