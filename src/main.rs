@@ -1,2 +1,60 @@
 //! The `wfc` command-line interface.
-fn main() {}
+//!
+//! `main` parses the arguments and hands them to one module of `commands/` per subcommand. Every
+//! command returns an [`Exit`] status; problems that stop a command (unreadable files, a bad
+//! configuration) are [`Failure`]s, reported on stderr with exit status 2.
+
+mod cli;
+mod commands;
+mod files;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+
+/// How a command ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Exit {
+    /// Nothing to report (warnings are allowed unless `--deny-warnings`).
+    Clean = 0,
+    /// The checked files have errors (or warnings with `--deny-warnings`).
+    Problems = 1,
+    /// A usage, configuration or I/O error.
+    Failure = 2,
+}
+
+/// An error that stops a command; printed as `error: {message}` and exits with status 2.
+#[derive(Debug)]
+pub struct Failure {
+    pub message: String,
+}
+
+impl Failure {
+    pub fn new(message: impl Into<String>) -> Failure {
+        Failure {
+            message: message.into(),
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let terminal = output::Terminal::detect(cli.color);
+    let result = match cli.command {
+        Command::Check(args) => commands::check::run(&args, &terminal),
+        Command::Rules(args) => commands::rules::run(&args),
+        Command::ExplainRule(args) => commands::rules::explain(&args),
+        Command::Completions(args) => commands::completions::run(&args),
+    };
+    let exit = match result {
+        Ok(exit) => exit,
+        Err(failure) => {
+            terminal.error(&failure.message);
+            Exit::Failure
+        }
+    };
+    ExitCode::from(exit as u8)
+}

@@ -1,0 +1,6 @@
+//! One module per subcommand. Each exposes `run`, taking its parsed arguments and returning the
+//! exit status or a [`Failure`](crate::Failure).
+
+pub mod check;
+pub mod completions;
+pub mod rules;

@@ -1,0 +1,266 @@
+//! Finding the configuration and the files to check, and reading them in parallel.
+
+use std::collections::HashSet;
+use std::fs;
+use std::io;
+use std::path::{Component, Path, PathBuf};
+
+use wfc_compiler::config::{self, FileFilter};
+
+/// Looks for `wfc.toml` in `start` and its ancestors.
+pub fn find_config(start: &Path) -> Option<PathBuf> {
+    let start = fs::canonicalize(start).ok()?;
+    let directory = if start.is_dir() {
+        start.as_path()
+    } else {
+        start.parent()?
+    };
+    directory
+        .ancestors()
+        .map(|ancestor| ancestor.join(config::FILE_NAME))
+        .find(|candidate| candidate.is_file())
+}
+
+/// A file to check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    /// The path to read, relative to the current directory when it is inside it.
+    pub path: PathBuf,
+}
+
+/// The result of expanding the command line's paths.
+#[derive(Debug, Default)]
+pub struct Discovery {
+    pub files: Vec<Candidate>,
+    /// One message per path that could not be read.
+    pub errors: Vec<String>,
+}
+
+/// Expands `paths` into the files to check. Files are taken as given; directories are walked
+/// recursively, skipping hidden entries (names starting with `.`), symbolic links to directories
+/// and excluded directories, and keeping the files `filter` includes. Glob matching uses paths
+/// relative to `root` (the directory of wfc.toml), or to the walked directory when it lies
+/// outside `root`.
+pub fn discover(paths: &[PathBuf], root: &Path, filter: &FileFilter, cwd: &Path) -> Discovery {
+    let mut discovery = Discovery::default();
+    let mut seen: HashSet<PathBuf> = HashSet::new();
+    let root = fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    for path in paths {
+        let shown = relative_to(path, cwd);
+        let metadata = match fs::metadata(path) {
+            Ok(metadata) => metadata,
+            Err(error) => {
+                discovery.errors.push(format!(
+                    "cannot read `{}`: {}",
+                    display(&shown),
+                    describe(&error)
+                ));
+                continue;
+            }
+        };
+        if !metadata.is_dir() {
+            let identity = fs::canonicalize(path).unwrap_or_else(|_| shown.clone());
+            if seen.insert(identity) {
+                discovery.files.push(Candidate { path: shown });
+            }
+            continue;
+        }
+        let canonical = match fs::canonicalize(path) {
+            Ok(canonical) => canonical,
+            Err(error) => {
+                discovery.errors.push(format!(
+                    "cannot read `{}`: {}",
+                    display(&shown),
+                    describe(&error)
+                ));
+                continue;
+            }
+        };
+        let base = if canonical.starts_with(&root) {
+            root.as_path()
+        } else {
+            canonical.as_path()
+        };
+        walk(&shown, &canonical, base, filter, &mut seen, &mut discovery);
+    }
+    discovery.files.sort_by(|a, b| a.path.cmp(&b.path));
+    discovery
+}
+
+fn walk(
+    shown: &Path,
+    canonical: &Path,
+    base: &Path,
+    filter: &FileFilter,
+    seen: &mut HashSet<PathBuf>,
+    discovery: &mut Discovery,
+) {
+    // Directories still to read: (path to show and read, canonical path).
+    let mut pending = vec![(shown.to_path_buf(), canonical.to_path_buf())];
+    while let Some((directory, canonical_directory)) = pending.pop() {
+        let entries = match fs::read_dir(&directory) {
+            Ok(entries) => entries,
+            Err(error) => {
+                discovery.errors.push(format!(
+                    "cannot read directory `{}`: {}",
+                    display(&directory),
+                    describe(&error)
+                ));
+                continue;
+            }
+        };
+        let mut entries: Vec<fs::DirEntry> = entries.filter_map(Result::ok).collect();
+        entries.sort_by_key(fs::DirEntry::file_name);
+        for entry in entries {
+            let name = entry.file_name();
+            if name.to_string_lossy().starts_with('.') {
+                continue;
+            }
+            let path = join(&directory, Path::new(&name));
+            let canonical_path = canonical_directory.join(&name);
+            let relative = canonical_path
+                .strip_prefix(base)
+                .map(slash_path)
+                .unwrap_or_default();
+            let Ok(file_type) = entry.file_type() else {
+                continue;
+            };
+            let is_dir = file_type.is_dir();
+            let is_file = file_type.is_file() || (file_type.is_symlink() && path.is_file());
+            if is_dir {
+                if !filter.is_excluded(&relative) {
+                    pending.push((path, canonical_path));
+                }
+            } else if is_file && filter.is_included(&relative) && seen.insert(canonical_path) {
+                discovery.files.push(Candidate { path });
+            }
+        }
+    }
+}
+
+/// `directory/name`, without a leading `./`.
+fn join(directory: &Path, name: &Path) -> PathBuf {
+    if directory == Path::new(".") {
+        name.to_path_buf()
+    } else {
+        directory.join(name)
+    }
+}
+
+/// `path` without `.` components, relative to `cwd` when it is an absolute path inside it.
+pub fn relative_to(path: &Path, cwd: &Path) -> PathBuf {
+    let normalized: PathBuf = path
+        .components()
+        .filter(|component| !matches!(component, Component::CurDir))
+        .collect();
+    let relative = if normalized.is_absolute() {
+        normalized
+            .strip_prefix(cwd)
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|_| normalized.clone())
+    } else {
+        normalized
+    };
+    if relative.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        relative
+    }
+}
+
+/// A path for messages, with forward slashes.
+pub fn display(path: &Path) -> String {
+    slash_path(path)
+}
+
+fn slash_path(path: &Path) -> String {
+    let text = path.to_string_lossy();
+    if std::path::MAIN_SEPARATOR == '\\' {
+        text.replace('\\', "/")
+    } else {
+        text.into_owned()
+    }
+}
+
+/// An I/O error without Rust's `(os error N)` suffix.
+pub fn describe(error: &io::Error) -> String {
+    let text = error.to_string();
+    match text.find(" (os error") {
+        Some(index) => text[..index].to_string(),
+        None => text,
+    }
+}
+
+/// Reads every file, spreading the work over the available cores; results are in input order.
+pub fn read_all(files: &[Candidate]) -> Vec<io::Result<Vec<u8>>> {
+    if files.is_empty() {
+        return Vec::new();
+    }
+    let threads = std::thread::available_parallelism()
+        .map_or(2, usize::from)
+        .clamp(2, 16)
+        .min(files.len());
+    let chunk_size = files.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = files
+            .chunks(chunk_size)
+            .map(|chunk| {
+                (
+                    chunk.len(),
+                    scope.spawn(move || {
+                        chunk
+                            .iter()
+                            .map(|file| fs::read(&file.path))
+                            .collect::<Vec<_>>()
+                    }),
+                )
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|(len, handle)| {
+                handle.join().unwrap_or_else(|_| {
+                    (0..len)
+                        .map(|_| Err(io::Error::other("the reading thread panicked")))
+                        .collect()
+                })
+            })
+            .collect()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths() {
+        let cwd = Path::new("/work/project");
+        assert_eq!(
+            relative_to(Path::new("./a/./b.wf.yaml"), cwd),
+            PathBuf::from("a/b.wf.yaml")
+        );
+        assert_eq!(
+            relative_to(Path::new("/work/project/a.wf.yaml"), cwd),
+            PathBuf::from("a.wf.yaml")
+        );
+        assert_eq!(
+            relative_to(Path::new("/work/project"), cwd),
+            PathBuf::from(".")
+        );
+        assert_eq!(
+            relative_to(Path::new("/elsewhere/a.wf.yaml"), cwd),
+            PathBuf::from("/elsewhere/a.wf.yaml")
+        );
+        assert_eq!(
+            relative_to(Path::new("../x.wf.yaml"), cwd),
+            PathBuf::from("../x.wf.yaml")
+        );
+    }
+
+    #[test]
+    fn describes_errors_without_os_codes() {
+        let error = io::Error::from_raw_os_error(2);
+        assert!(!describe(&error).contains("os error"));
+    }
+}
