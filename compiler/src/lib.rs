@@ -7,6 +7,7 @@
 
 pub mod config;
 pub mod diagnostic;
+pub mod expression;
 pub mod project;
 pub mod render;
 pub mod rules;
