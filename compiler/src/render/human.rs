@@ -14,7 +14,7 @@ use miette::{
 };
 
 use super::{Options, Summary, clamp_span, region};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity, Span};
 use crate::source::SourceDb;
 
 /// Renders every diagnostic, then the summary line when `options.summary` is set.
@@ -115,9 +115,19 @@ impl<'a> Report<'a> {
         });
         let text = sources.text(diagnostic.file);
         let mut labels = Vec::new();
+        // An empty file has no line to draw a label on: the label joins the message instead.
+        let message = if text.is_empty() {
+            super::message_with_label(diagnostic)
+        } else {
+            diagnostic.message.clone()
+        };
         if source.is_some() {
-            let span = clamp_span(text, diagnostic.span);
-            let label = diagnostic.label.as_deref().map(sanitize);
+            let span = drawable_span(text, diagnostic.span);
+            let label = diagnostic
+                .label
+                .as_deref()
+                .filter(|_| !text.is_empty())
+                .map(sanitize);
             labels.push(LabeledSpan::new_primary_with_span(
                 label,
                 SourceSpan::new((span.start as usize).into(), span.len()),
@@ -127,7 +137,7 @@ impl<'a> Report<'a> {
                 .iter()
                 .filter(|label| label.file == diagnostic.file)
             {
-                let span = clamp_span(text, label.span);
+                let span = drawable_span(text, label.span);
                 labels.push(LabeledSpan::new_with_span(
                     Some(sanitize(&label.message)),
                     SourceSpan::new((span.start as usize).into(), span.len()),
@@ -137,12 +147,29 @@ impl<'a> Report<'a> {
         Report {
             diagnostic,
             code: format!("{} {}", diagnostic.code, diagnostic.rule),
-            message: sanitize(&diagnostic.message),
+            message: sanitize(&message),
             help: diagnostic.help.as_deref().map(sanitize),
             source,
             labels,
         }
     }
+}
+
+/// The span clamped to the text. miette draws nothing for an empty span at the very end of the
+/// text, so that moves to the end of the last line, or onto its last character when the text does
+/// not end with a line break.
+fn drawable_span(text: &str, span: Span) -> Span {
+    let span = clamp_span(text, span);
+    if span.is_empty() && span.start as usize == text.len() {
+        let end_of_line = text.trim_end_matches(['\n', '\r']).len();
+        if end_of_line < text.len() {
+            return Span::empty_at(end_of_line);
+        }
+        if let Some(last) = text.chars().next_back() {
+            return Span::new(text.len() - last.len_utf8(), text.len());
+        }
+    }
+    span
 }
 
 impl fmt::Debug for Report<'_> {
@@ -325,6 +352,35 @@ mod tests {
         assert!(!out.chars().any(is_unsafe), "{out:?}");
         assert!(out.contains("a: ?[31mred???x"), "{out}");
         assert!(out.contains("[a?.wf.yaml:1:14]"), "{out}");
+    }
+
+    #[test]
+    fn renders_empty_files_and_end_of_file_spans() {
+        let mut sources = SourceDb::new();
+        let empty = sources.add("empty.wf.yaml", "");
+        let text = sources.add("text.wf.yaml", "a: 1\n");
+        let unterminated = sources.add("unterminated.wf.yaml", "a: 1");
+        let rule = &crate::rules::not_a_workflow::RULE;
+        let diagnostics = [
+            Diagnostic::new(
+                rule,
+                empty,
+                crate::diagnostic::Span::new(0, 0),
+                "empty file",
+            )
+            .with_label("nothing here"),
+            Diagnostic::new(rule, text, crate::diagnostic::Span::new(5, 5), "at the end")
+                .with_label("here"),
+            Diagnostic::new(
+                rule,
+                unterminated,
+                crate::diagnostic::Span::new(4, 4),
+                "at the end",
+            )
+            .with_label("here"),
+        ];
+        let out = render(&sources, &diagnostics, &Options::default());
+        insta::assert_snapshot!(out);
     }
 
     #[test]
