@@ -8,6 +8,7 @@
 pub mod config;
 pub mod diagnostic;
 pub mod expression;
+pub mod javascript;
 pub mod project;
 pub mod render;
 pub mod rules;
