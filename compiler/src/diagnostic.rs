@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 use crate::source::FileId;
 
 /// A half-open byte range `start..end` into one source file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
 pub struct Span {
     pub start: u32,
     pub end: u32,
@@ -41,7 +43,10 @@ impl Span {
 
     /// The smallest span covering both.
     pub fn cover(self, other: Span) -> Span {
-        Span { start: self.start.min(other.start), end: self.end.max(other.end) }
+        Span {
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
     }
 
     pub fn contains(self, offset: usize) -> bool {
@@ -134,7 +139,12 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// Starts a diagnostic for `rule` at its default severity.
-    pub fn new(rule: &crate::rules::Rule, file: FileId, span: Span, message: impl Into<String>) -> Diagnostic {
+    pub fn new(
+        rule: &crate::rules::Rule,
+        file: FileId,
+        span: Span,
+        message: impl Into<String>,
+    ) -> Diagnostic {
         Diagnostic {
             code: rule.code,
             rule: rule.name,
@@ -155,8 +165,17 @@ impl Diagnostic {
         self
     }
 
-    pub fn with_secondary(mut self, file: FileId, span: Span, message: impl Into<String>) -> Diagnostic {
-        self.labels.push(Label { file, span, message: message.into() });
+    pub fn with_secondary(
+        mut self,
+        file: FileId,
+        span: Span,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        self.labels.push(Label {
+            file,
+            span,
+            message: message.into(),
+        });
         self
     }
 
@@ -176,15 +195,33 @@ impl Diagnostic {
     }
 
     /// A safe single-edit fix replacing the primary span.
-    pub fn with_replacement(self, message: impl Into<String>, replacement: impl Into<String>) -> Diagnostic {
-        let edit = Edit { file: self.file, span: self.span, replacement: replacement.into() };
-        self.with_fix(Fix { message: message.into(), applicability: Applicability::Safe, edits: vec![edit] })
+    pub fn with_replacement(
+        self,
+        message: impl Into<String>,
+        replacement: impl Into<String>,
+    ) -> Diagnostic {
+        let edit = Edit {
+            file: self.file,
+            span: self.span,
+            replacement: replacement.into(),
+        };
+        self.with_fix(Fix {
+            message: message.into(),
+            applicability: Applicability::Safe,
+            edits: vec![edit],
+        })
     }
 }
 
 /// Sort diagnostics into the order users read them: by file, position, then code.
 pub fn sort_diagnostics(diagnostics: &mut [Diagnostic]) {
     diagnostics.sort_by(|a, b| {
-        (a.file, a.span.start, a.span.end, a.code, &a.message).cmp(&(b.file, b.span.start, b.span.end, b.code, &b.message))
+        (a.file, a.span.start, a.span.end, a.code, &a.message).cmp(&(
+            b.file,
+            b.span.start,
+            b.span.end,
+            b.code,
+            &b.message,
+        ))
     });
 }

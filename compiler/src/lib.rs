@@ -5,16 +5,23 @@
 //! all the diagnostics it found; `Result` is reserved for I/O and bugs. This crate does no I/O
 //! beyond reading source files through a caller-supplied loader and knows nothing of LSP.
 
+pub mod check;
 pub mod config;
 pub mod diagnostic;
 pub mod expression;
 pub mod javascript;
+pub mod jq;
+pub mod lower;
+pub mod model;
 pub mod project;
+pub mod registration;
 pub mod render;
 pub mod rules;
 pub mod source;
+pub mod suggest;
 pub mod suppression;
 pub mod syntax;
+pub mod types;
 
 pub use diagnostic::{Diagnostic, Severity, Span};
 pub use source::{FileId, SourceDb};

@@ -1,15 +1,21 @@
 //! A project: the set of workflow and contract files analysed together.
 //!
-//! Analysis runs in two phases so that files can be checked in parallel: every file is parsed and
-//! lowered on its own, then an index of the project's workflows and contract files is built, then
-//! each workflow is checked against that index. Imports that were not among the given files are
-//! read through the caller's [`SourceLoader`]; this is the only I/O the compiler does.
+//! Analysis runs in phases so that files can be checked in parallel: every file is parsed and
+//! lowered on its own (in parallel); imports that were not among the given files are read through
+//! the caller's [`SourceLoader`] (the only I/O the compiler does); then every workflow gets a
+//! [`Scope`] (contracts, types, sub-workflow signatures) and is checked (in parallel again).
 
-use std::path::{Path, PathBuf};
+use std::collections::{HashMap, HashSet};
+use std::path::{Component, Path, PathBuf};
 
+use crate::check::{self, Scope, WorkflowChecker, WorkflowSignature};
 use crate::config::Config;
-use crate::diagnostic::{Diagnostic, sort_diagnostics};
+use crate::diagnostic::{Diagnostic, Span, sort_diagnostics};
+use crate::lower::{self, LoweredFile};
+use crate::model::{ContractFile, ForEachTarget, TaskKind, Workflow, WorkflowTarget};
+use crate::rules;
 use crate::source::{FileId, SourceDb};
+use crate::types::Type;
 use crate::{suppression, syntax};
 
 /// Reads files that the analysis discovers by itself (imports, sub-workflow paths).
@@ -33,7 +39,10 @@ pub struct NoLoader;
 
 impl SourceLoader for NoLoader {
     fn read(&self, path: &Path) -> std::io::Result<String> {
-        Err(std::io::Error::new(std::io::ErrorKind::NotFound, format!("{} is not loaded", path.display())))
+        Err(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            format!("{} is not loaded", path.display()),
+        ))
     }
 }
 
@@ -50,23 +59,499 @@ pub struct Analysis {
     pub sources: SourceDb,
     /// All diagnostics, sorted by file and position, after suppressions and severity overrides.
     pub diagnostics: Vec<Diagnostic>,
+    /// The lowered workflows, by file.
+    pub workflows: Vec<Workflow>,
+    /// The lowered contract files.
+    pub contracts: Vec<ContractFile>,
+    /// Files that were given (not discovered through imports).
+    pub given_files: Vec<FileId>,
 }
 
 impl Analysis {
     pub fn diagnostics_of(&self, file: FileId) -> impl Iterator<Item = &Diagnostic> {
-        self.diagnostics.iter().filter(move |diagnostic| diagnostic.file == file)
+        self.diagnostics
+            .iter()
+            .filter(move |diagnostic| diagnostic.file == file)
+    }
+
+    pub fn workflow_of(&self, file: FileId) -> Option<&Workflow> {
+        self.workflows.iter().find(|workflow| workflow.file == file)
     }
 }
 
-/// Analyses `files` (and what they import) and returns every diagnostic.
-pub fn analyze(files: Vec<InputFile>, _loader: &dyn SourceLoader, config: &Config) -> Analysis {
-    let mut analysis = Analysis::default();
-    for file in files {
-        let id = analysis.sources.add(file.path.to_string_lossy().into_owned(), file.text);
-        let parsed = syntax::parse(id, analysis.sources.text(id));
-        analysis.diagnostics.extend(parsed.diagnostics);
+/// Whether a path names a contract file.
+pub fn is_contract_path(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .and_then(|name| name.to_str())
+        .unwrap_or_default();
+    name.ends_with(".workers.yaml") || name.ends_with(".workers.yml")
+}
+
+/// Lexically normalises `a/./b/../c` to `a/c` (no file-system access).
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut normalized = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !normalized.pop() {
+                    normalized.push("..");
+                }
+            }
+            other => normalized.push(other.as_os_str()),
+        }
     }
-    suppression::apply(&analysis.sources, config, &mut analysis.diagnostics);
-    sort_diagnostics(&mut analysis.diagnostics);
+    normalized
+}
+
+struct Lowered {
+    file: FileId,
+    result: LoweredFile,
+    diagnostics: Vec<Diagnostic>,
+}
+
+fn lower_one(file: FileId, path: &Path, text: &str) -> Lowered {
+    let parsed = syntax::parse(file, text);
+    let (result, lowering_diagnostics) = lower::lower_file(
+        file,
+        parsed.root.as_ref(),
+        is_contract_path(path),
+        text.len(),
+    );
+    let mut diagnostics = parsed.diagnostics;
+    // After a syntax error there is no tree: "empty file" would be noise.
+    if !diagnostics.iter().any(|diagnostic| {
+        diagnostic.code == rules::yaml_syntax::RULE.code
+            || diagnostic.code == rules::yaml_limits::RULE.code
+    }) {
+        diagnostics.extend(lowering_diagnostics);
+    }
+    Lowered {
+        file,
+        result,
+        diagnostics,
+    }
+}
+
+/// Runs `work` over `items` on the machine's cores, keeping the order of results.
+fn parallel_map<Item: Sync, Output: Send>(
+    items: &[Item],
+    work: impl Fn(&Item) -> Output + Sync,
+) -> Vec<Output> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |count| count.get())
+        .min(items.len().max(1));
+    if threads <= 1 || items.len() < 4 {
+        return items.iter().map(work).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(|| part.iter().map(&work).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|handle| handle.join().unwrap_or_default())
+            .collect()
+    })
+}
+
+/// Analyses `files` (and what they import) and returns every diagnostic.
+pub fn analyze(files: Vec<InputFile>, loader: &dyn SourceLoader, config: &Config) -> Analysis {
+    let mut analysis = Analysis::default();
+    let mut path_to_file: HashMap<PathBuf, FileId> = HashMap::new();
+    let mut paths: Vec<PathBuf> = Vec::new();
+    for file in files {
+        let normalized = normalize(&file.path);
+        if path_to_file.contains_key(&normalized) {
+            continue;
+        }
+        let id = analysis
+            .sources
+            .add(file.path.to_string_lossy().into_owned(), file.text);
+        path_to_file.insert(normalized, id);
+        paths.push(file.path);
+        analysis.given_files.push(id);
+    }
+    let jobs: Vec<(FileId, PathBuf)> = analysis.given_files.iter().copied().zip(paths).collect();
+    let sources = &analysis.sources;
+    let mut lowered: Vec<Lowered> = parallel_map(&jobs, |(file, path)| {
+        lower_one(*file, path, sources.text(*file))
+    });
+
+    // Discover imported contract files and sub-workflow paths that were not given.
+    let mut next = 0;
+    while next < lowered.len() {
+        let base = PathBuf::from(analysis.sources.path(lowered[next].file));
+        let directory = base.parent().map(Path::to_path_buf).unwrap_or_default();
+        let mut wanted: Vec<(PathBuf, Span, bool)> = Vec::new();
+        if let LoweredFile::Workflow(workflow) = &lowered[next].result {
+            for import in &workflow.imports {
+                wanted.push((directory.join(&import.value), import.span, true));
+            }
+            for target in workflow_path_targets(workflow) {
+                wanted.push((directory.join(&target.name.value), target.name.span, false));
+            }
+        }
+        let importer = lowered[next].file;
+        for (path, span, is_import) in wanted {
+            let normalized = normalize(&path);
+            if path_to_file.contains_key(&normalized) {
+                continue;
+            }
+            match loader.read(&path) {
+                Ok(text) => {
+                    let id = analysis
+                        .sources
+                        .add(normalized.to_string_lossy().into_owned(), text);
+                    path_to_file.insert(normalized.clone(), id);
+                    let result = lower_one(id, &normalized, analysis.sources.text(id));
+                    lowered.push(result);
+                }
+                Err(error) => {
+                    let rule = if is_import {
+                        &rules::import_error::RULE
+                    } else {
+                        &rules::unknown_sub_workflow::RULE
+                    };
+                    let what = if is_import {
+                        "cannot read import"
+                    } else {
+                        "cannot read sub-workflow"
+                    };
+                    lowered[next].diagnostics.push(
+                        Diagnostic::new(
+                            rule,
+                            importer,
+                            span,
+                            format!("{what} `{}`", path.display()),
+                        )
+                        .with_label(error.to_string())
+                        .with_help("paths are relative to the importing file"),
+                    );
+                }
+            }
+        }
+        next += 1;
+    }
+
+    let mut diagnostics: Vec<Diagnostic> = Vec::new();
+    for item in lowered {
+        diagnostics.extend(item.diagnostics);
+        match item.result {
+            LoweredFile::Workflow(workflow) => analysis.workflows.push(*workflow),
+            LoweredFile::Contracts(contracts) => analysis.contracts.push(contracts),
+            LoweredFile::Nothing => {}
+        }
+    }
+
+    // Contract files: their types and workers, resolved once and checked once.
+    let mut contract_types: HashMap<FileId, HashMap<String, Type>> = HashMap::new();
+    let mut contract_workers: HashMap<FileId, Vec<crate::model::Worker>> = HashMap::new();
+    for contracts in &analysis.contracts {
+        let raw: HashMap<String, Type> = contracts
+            .types
+            .iter()
+            .map(|declaration| (declaration.name.value.clone(), declaration.ty.clone()))
+            .collect();
+        let mut resolved = HashMap::new();
+        for declaration in &contracts.types {
+            resolved.insert(
+                declaration.name.value.clone(),
+                check::resolve_type(
+                    &declaration.ty,
+                    &raw,
+                    contracts.file,
+                    Some(&mut diagnostics),
+                ),
+            );
+        }
+        let mut workers = Vec::new();
+        for worker in &contracts.workers {
+            let mut worker = worker.clone();
+            worker.input =
+                check::resolve_object(&worker.input, &raw, contracts.file, Some(&mut diagnostics));
+            worker.output =
+                check::resolve_object(&worker.output, &raw, contracts.file, Some(&mut diagnostics));
+            check::check_worker(&worker, &mut diagnostics);
+            workers.push(worker);
+        }
+        contract_types.insert(contracts.file, resolved);
+        contract_workers.insert(contracts.file, workers);
+    }
+
+    // Per-workflow scopes (without sub-workflow signatures yet).
+    let mut scopes: Vec<Scope> = Vec::with_capacity(analysis.workflows.len());
+    for workflow in &analysis.workflows {
+        let directory = PathBuf::from(analysis.sources.path(workflow.file))
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let mut scope = Scope::default();
+        let imported: Vec<FileId> = workflow
+            .imports
+            .iter()
+            .filter_map(|import| {
+                path_to_file
+                    .get(&normalize(&directory.join(&import.value)))
+                    .copied()
+            })
+            .collect();
+        for file in &imported {
+            if let Some(types) = contract_types.get(file) {
+                scope
+                    .types
+                    .extend(types.iter().map(|(name, ty)| (name.clone(), ty.clone())));
+            }
+            if let Some(workers) = contract_workers.get(file) {
+                scope.workers.extend(
+                    workers
+                        .iter()
+                        .map(|worker| (worker.name.value.clone(), worker.clone())),
+                );
+            }
+            if analysis.workflows.iter().any(|other| other.file == *file) {
+                let path = analysis.sources.path(*file).to_string();
+                diagnostics.push(
+                    Diagnostic::new(&rules::import_error::RULE, workflow.file, workflow.imports.iter().find(|import| normalize(&directory.join(&import.value)).to_string_lossy() == path).map_or(Span::default(), |import| import.span), "imported file is a workflow")
+                        .with_help("imports bring in contract files (`*.workers.yaml`); call another workflow with `sub_workflow:`"),
+                );
+            }
+        }
+        let mut local_types: HashMap<String, Type> = scope.types.clone();
+        local_types.extend(
+            workflow
+                .types
+                .iter()
+                .map(|declaration| (declaration.name.value.clone(), declaration.ty.clone())),
+        );
+        for declaration in &workflow.types {
+            let resolved = check::resolve_type(
+                &declaration.ty,
+                &local_types,
+                workflow.file,
+                Some(&mut diagnostics),
+            );
+            scope.types.insert(declaration.name.value.clone(), resolved);
+        }
+        for worker in &workflow.workers {
+            let mut worker = worker.clone();
+            worker.input = check::resolve_object(
+                &worker.input,
+                &local_types,
+                workflow.file,
+                Some(&mut diagnostics),
+            );
+            worker.output = check::resolve_object(
+                &worker.output,
+                &local_types,
+                workflow.file,
+                Some(&mut diagnostics),
+            );
+            scope.workers.insert(worker.name.value.clone(), worker);
+        }
+        // Named types used in the workflow itself (inputs, outputs, task outputs) are resolved by
+        // the checker against `scope.types`; unknown names are reported there.
+        scope.types = local_types
+            .into_iter()
+            .map(|(name, ty)| {
+                let resolved = scope.types.get(&name).cloned().unwrap_or(ty);
+                (name, resolved)
+            })
+            .collect();
+        scopes.push(scope);
+    }
+
+    // Sub-workflow signatures, computed in dependency order (cycles give `any` outputs).
+    let by_name: HashMap<&str, usize> = analysis
+        .workflows
+        .iter()
+        .enumerate()
+        .filter_map(|(index, workflow)| {
+            workflow
+                .name
+                .as_ref()
+                .map(|name| (name.value.as_str(), index))
+        })
+        .collect();
+    let by_file: HashMap<FileId, usize> = analysis
+        .workflows
+        .iter()
+        .enumerate()
+        .map(|(index, workflow)| (workflow.file, index))
+        .collect();
+    let mut signatures: Vec<Option<WorkflowSignature>> = vec![None; analysis.workflows.len()];
+    let resolve_target = |workflow: &Workflow, target: &WorkflowTarget| -> Option<usize> {
+        if target.name.value.ends_with(".yaml") || target.name.value.ends_with(".yml") {
+            let directory = PathBuf::from(analysis.sources.path(workflow.file))
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default();
+            path_to_file
+                .get(&normalize(&directory.join(&target.name.value)))
+                .and_then(|file| by_file.get(file).copied())
+        } else {
+            by_name.get(target.name.value.as_str()).copied()
+        }
+    };
+    let children: Vec<Vec<(String, usize)>> = analysis
+        .workflows
+        .iter()
+        .map(|workflow| {
+            all_targets(workflow)
+                .into_iter()
+                .filter_map(|target| {
+                    resolve_target(workflow, target).map(|index| (target.name.value.clone(), index))
+                })
+                .collect()
+        })
+        .collect();
+    let order = dependency_order(&children);
+    for index in order {
+        let mut scope = scopes[index].clone();
+        for (written, child) in &children[index] {
+            if let Some(signature) = &signatures[*child] {
+                scope.workflows.insert(written.clone(), signature.clone());
+            }
+        }
+        let workflow = &analysis.workflows[index];
+        let signature = WorkflowChecker::new(
+            workflow,
+            &scope,
+            analysis.sources.text(workflow.file),
+            false,
+        )
+        .signature();
+        signatures[index] = Some(signature);
+        scopes[index] = scope;
+    }
+    // Now every scope sees every child's signature (recursion included).
+    for (index, scope) in scopes.iter_mut().enumerate() {
+        for (written, child) in &children[index] {
+            if let Some(signature) = &signatures[*child] {
+                scope
+                    .workflows
+                    .entry(written.clone())
+                    .or_insert_with(|| signature.clone());
+            }
+        }
+        for (name, other) in &by_name {
+            if let Some(signature) = &signatures[*other] {
+                scope
+                    .workflows
+                    .entry((*name).to_string())
+                    .or_insert_with(|| signature.clone());
+            }
+        }
+    }
+    // Duplicate workflow names in one project.
+    let mut seen_names: HashMap<&str, &Workflow> = HashMap::new();
+    for workflow in &analysis.workflows {
+        if let Some(name) = &workflow.name {
+            if let Some(first) = seen_names.get(name.value.as_str()) {
+                let same_version = first.version.as_ref().map(|version| version.value)
+                    == workflow.version.as_ref().map(|version| version.value);
+                if same_version {
+                    diagnostics.push(
+                        Diagnostic::new(
+                            &rules::duplicate_task_ref::RULE,
+                            workflow.file,
+                            name.span,
+                            format!("workflow `{}` is defined twice", name.value),
+                        )
+                        .with_label("same name and version as another file")
+                        .with_secondary(
+                            first.file,
+                            first
+                                .name
+                                .as_ref()
+                                .map_or(Span::default(), |name| name.span),
+                            "first defined here",
+                        )
+                        .with_help("give one of them another name or version"),
+                    );
+                }
+            } else {
+                seen_names.insert(name.value.as_str(), workflow);
+            }
+        }
+    }
+
+    let given: HashSet<FileId> = analysis.given_files.iter().copied().collect();
+    let workflows = &analysis.workflows;
+    let sources = &analysis.sources;
+    let indices: Vec<usize> = (0..workflows.len())
+        .filter(|index| given.contains(&workflows[*index].file))
+        .collect();
+    let checked: Vec<Vec<Diagnostic>> = parallel_map(&indices, |index| {
+        WorkflowChecker::new(
+            &workflows[*index],
+            &scopes[*index],
+            sources.text(workflows[*index].file),
+            true,
+        )
+        .check()
+    });
+    diagnostics.extend(checked.into_iter().flatten());
+    // Report only on files the user asked about; imported files are checked when given.
+    diagnostics.retain(|diagnostic| given.contains(&diagnostic.file));
+    suppression::apply(&analysis.sources, config, &mut diagnostics);
+    sort_diagnostics(&mut diagnostics);
+    diagnostics.dedup();
+    analysis.diagnostics = diagnostics;
     analysis
+}
+
+fn all_targets(workflow: &Workflow) -> Vec<&WorkflowTarget> {
+    workflow
+        .tasks
+        .iter()
+        .filter_map(|task| match &task.kind {
+            TaskKind::SubWorkflow { target } | TaskKind::StartWorkflow { target, .. } => {
+                Some(target)
+            }
+            TaskKind::ForEach {
+                target: ForEachTarget::SubWorkflow(target),
+                ..
+            } => Some(target),
+            _ => None,
+        })
+        .collect()
+}
+
+fn workflow_path_targets(workflow: &Workflow) -> Vec<&WorkflowTarget> {
+    all_targets(workflow)
+        .into_iter()
+        .filter(|target| {
+            target.name.value.ends_with(".yaml") || target.name.value.ends_with(".yml")
+        })
+        .collect()
+}
+
+/// Children before parents; members of a cycle in any order.
+fn dependency_order(children: &[Vec<(String, usize)>]) -> Vec<usize> {
+    let mut order = Vec::with_capacity(children.len());
+    let mut state = vec![0u8; children.len()]; // 0 new, 1 in progress, 2 done
+    for start in 0..children.len() {
+        if state[start] != 0 {
+            continue;
+        }
+        let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
+        state[start] = 1;
+        while let Some((node, next_child)) = stack.pop() {
+            if let Some((_, child)) = children[node].get(next_child) {
+                stack.push((node, next_child + 1));
+                if state[*child] == 0 {
+                    state[*child] = 1;
+                    stack.push((*child, 0));
+                }
+            } else {
+                state[node] = 2;
+                order.push(node);
+            }
+        }
+    }
+    order
 }

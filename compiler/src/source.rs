@@ -9,7 +9,9 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 /// Index of a file in a [`SourceDb`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
 pub struct FileId(pub u32);
 
 /// One source text with its path and line index.
@@ -35,7 +37,11 @@ impl SourceDb {
         let text = text.into();
         let line_index = LineIndex::new(&text);
         let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
-        self.files.push(SourceFile { path: path.into(), text, line_index });
+        self.files.push(SourceFile {
+            path: path.into(),
+            text,
+            line_index,
+        });
         id
     }
 
@@ -52,11 +58,17 @@ impl SourceDb {
     }
 
     pub fn find(&self, path: &str) -> Option<FileId> {
-        self.files.iter().position(|file| file.path == path).map(|index| FileId(index as u32))
+        self.files
+            .iter()
+            .position(|file| file.path == path)
+            .map(|index| FileId(index as u32))
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
-        self.files.iter().enumerate().map(|(index, file)| (FileId(index as u32), file))
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(index, file)| (FileId(index as u32), file))
     }
 
     pub fn len(&self) -> usize {
@@ -98,7 +110,10 @@ impl LineIndex {
                 line_starts.push(offset as u32 + 1);
             }
         }
-        LineIndex { line_starts, text_len: text.len() as u32 }
+        LineIndex {
+            line_starts,
+            text_len: text.len() as u32,
+        }
     }
 
     pub fn line_count(&self) -> usize {
@@ -130,7 +145,10 @@ impl LineIndex {
             ColumnUnit::Utf16 => prefix.encode_utf16().count(),
             ColumnUnit::Char => prefix.chars().count(),
         };
-        LineColumn { line: line as u32 + 1, column: column as u32 + 1 }
+        LineColumn {
+            line: line as u32 + 1,
+            column: column as u32 + 1,
+        }
     }
 
     /// Byte offset of a 0-based line and 0-based column in `unit`; clamps past the line's end.
@@ -173,9 +191,21 @@ mod tests {
         let text = "a: 1\nnamé: 😀x\n";
         let index = LineIndex::new(text);
         let x = text.find('x').unwrap();
-        assert_eq!(index.line_column(text, x, ColumnUnit::Utf8), LineColumn { line: 2, column: 12 });
-        assert_eq!(index.line_column(text, x, ColumnUnit::Utf16), LineColumn { line: 2, column: 9 });
-        assert_eq!(index.line_column(text, x, ColumnUnit::Char), LineColumn { line: 2, column: 8 });
+        assert_eq!(
+            index.line_column(text, x, ColumnUnit::Utf8),
+            LineColumn {
+                line: 2,
+                column: 12
+            }
+        );
+        assert_eq!(
+            index.line_column(text, x, ColumnUnit::Utf16),
+            LineColumn { line: 2, column: 9 }
+        );
+        assert_eq!(
+            index.line_column(text, x, ColumnUnit::Char),
+            LineColumn { line: 2, column: 8 }
+        );
         assert_eq!(index.offset(text, 1, 8, ColumnUnit::Utf16), x);
         assert_eq!(index.offset(text, 7, 0, ColumnUnit::Utf16), text.len());
     }

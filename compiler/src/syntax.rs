@@ -53,7 +53,10 @@ impl ScalarMap {
     /// Source byte offset of value byte offset `offset`.
     pub fn source_offset(&self, offset: usize) -> usize {
         let offset = offset as u32;
-        let index = match self.anchors.binary_search_by_key(&offset, |anchor| anchor.0) {
+        let index = match self
+            .anchors
+            .binary_search_by_key(&offset, |anchor| anchor.0)
+        {
             Ok(index) => index,
             Err(0) => return self.anchors.first().map_or(0, |anchor| anchor.1 as usize),
             Err(next) => next - 1,
@@ -65,7 +68,11 @@ impl ScalarMap {
     /// Source span of the value byte range `start..end`.
     pub fn source_span(&self, start: usize, end: usize) -> Span {
         let source_start = self.source_offset(start);
-        let source_end = if end > start { self.source_offset(end - 1) + 1 } else { source_start };
+        let source_end = if end > start {
+            self.source_offset(end - 1) + 1
+        } else {
+            source_start
+        };
         Span::new(source_start, source_end.max(source_start))
     }
 }
@@ -167,7 +174,10 @@ impl Node {
 
     /// Looks a key up in a mapping node.
     pub fn get(&self, key: &str) -> Option<&Node> {
-        self.as_mapping()?.iter().find(|entry| entry.key.as_str() == Some(key)).map(|entry| &entry.value)
+        self.as_mapping()?
+            .iter()
+            .find(|entry| entry.key.as_str() == Some(key))
+            .map(|entry| &entry.value)
     }
 }
 
@@ -177,14 +187,19 @@ pub fn resolve_plain(text: &str) -> PlainValue {
         "" | "~" | "null" | "Null" | "NULL" => return PlainValue::Null,
         "true" | "True" | "TRUE" => return PlainValue::Bool(true),
         "false" | "False" | "FALSE" => return PlainValue::Bool(false),
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return PlainValue::Float(f64::INFINITY),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return PlainValue::Float(f64::INFINITY);
+        }
         "-.inf" | "-.Inf" | "-.INF" => return PlainValue::Float(f64::NEG_INFINITY),
         ".nan" | ".NaN" | ".NAN" => return PlainValue::Float(f64::NAN),
         _ => {}
     }
     let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
     if !unsigned.is_empty() && unsigned.bytes().all(|byte| byte.is_ascii_digit()) {
-        return text.parse::<i64>().map_or(PlainValue::Float(text.parse().unwrap_or(0.0)), PlainValue::Int);
+        return text.parse::<i64>().map_or(
+            PlainValue::Float(text.parse().unwrap_or(0.0)),
+            PlainValue::Int,
+        );
     }
     if let Some(hex) = text.strip_prefix("0x") {
         if let Ok(value) = i64::from_str_radix(hex, 16) {
@@ -196,8 +211,13 @@ pub fn resolve_plain(text: &str) -> PlainValue {
             return PlainValue::Int(value);
         }
     }
-    let looks_numeric = unsigned.bytes().next().is_some_and(|byte| byte.is_ascii_digit() || byte == b'.')
-        && unsigned.bytes().all(|byte| byte.is_ascii_digit() || matches!(byte, b'.' | b'e' | b'E' | b'+' | b'-'))
+    let looks_numeric = unsigned
+        .bytes()
+        .next()
+        .is_some_and(|byte| byte.is_ascii_digit() || byte == b'.')
+        && unsigned
+            .bytes()
+            .all(|byte| byte.is_ascii_digit() || matches!(byte, b'.' | b'e' | b'E' | b'+' | b'-'))
         && unsigned.bytes().any(|byte| byte.is_ascii_digit());
     if looks_numeric {
         if let Ok(value) = text.parse::<f64>() {
@@ -229,7 +249,10 @@ impl<'text> CharToByte<'text> {
         let table = if ascii {
             Vec::new()
         } else {
-            let mut table: Vec<u32> = text.char_indices().map(|(offset, _)| offset as u32).collect();
+            let mut table: Vec<u32> = text
+                .char_indices()
+                .map(|(offset, _)| offset as u32)
+                .collect();
             table.push(text.len() as u32);
             table
         };
@@ -240,14 +263,26 @@ impl<'text> CharToByte<'text> {
         if self.ascii {
             char_index.min(self.text.len())
         } else {
-            self.table.get(char_index).map_or(self.text.len(), |offset| *offset as usize)
+            self.table
+                .get(char_index)
+                .map_or(self.text.len(), |offset| *offset as usize)
         }
     }
 }
 
 enum Frame {
-    Sequence { start: usize, items: Vec<Node>, anchor: usize },
-    Mapping { start: usize, entries: Vec<Entry>, pending_key: Option<Node>, anchor: usize, seen: HashMap<String, Span> },
+    Sequence {
+        start: usize,
+        items: Vec<Node>,
+        anchor: usize,
+    },
+    Mapping {
+        start: usize,
+        entries: Vec<Entry>,
+        pending_key: Option<Node>,
+        anchor: usize,
+        seen: HashMap<String, Span>,
+    },
 }
 
 /// Parses `text` into a spanned tree, collecting diagnostics.
@@ -256,9 +291,14 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
     if text.as_bytes().contains(&0) {
         let offset = text.bytes().position(|byte| byte == 0).unwrap_or(0);
         parsed.diagnostics.push(
-            Diagnostic::new(&rules::yaml_limits::RULE, file, Span::new(offset, offset + 1), "binary content is not a workflow")
-                .with_label("NUL byte")
-                .with_help("wfc reads UTF-8 YAML text"),
+            Diagnostic::new(
+                &rules::yaml_limits::RULE,
+                file,
+                Span::new(offset, offset + 1),
+                "binary content is not a workflow",
+            )
+            .with_label("NUL byte")
+            .with_help("wfc reads UTF-8 YAML text"),
         );
         return parsed;
     }
@@ -276,14 +316,29 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
             Err(error) => {
                 let offset = positions.byte(error.marker().index());
                 let end = crate::source::clamp_to_char_boundary(text, offset + 1).max(offset);
-                let end = if end == offset { next_char_boundary(text, offset) } else { end };
+                let end = if end == offset {
+                    next_char_boundary(text, offset)
+                } else {
+                    end
+                };
                 // saphyr has its own nesting limit; report it as the limit it is.
                 let diagnostic = if error.info().contains("recursion limit") {
-                    Diagnostic::new(&rules::yaml_limits::RULE, file, Span::new(offset, end), "nesting is too deep")
-                        .with_label(format!("more than {MAX_DEPTH} nested collections"))
-                        .with_help("flatten the structure")
+                    Diagnostic::new(
+                        &rules::yaml_limits::RULE,
+                        file,
+                        Span::new(offset, end),
+                        "nesting is too deep",
+                    )
+                    .with_label(format!("more than {MAX_DEPTH} nested collections"))
+                    .with_help("flatten the structure")
                 } else {
-                    Diagnostic::new(&rules::yaml_syntax::RULE, file, Span::new(offset, end), "invalid YAML").with_label(error.info().to_string())
+                    Diagnostic::new(
+                        &rules::yaml_syntax::RULE,
+                        file,
+                        Span::new(offset, end),
+                        "invalid YAML",
+                    )
+                    .with_label(error.info().to_string())
                 };
                 parsed.diagnostics.push(diagnostic);
                 parsed.root = None;
@@ -298,9 +353,16 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
                 documents += 1;
                 if documents > 1 {
                     parsed.diagnostics.push(
-                        Diagnostic::new(&rules::yaml_limits::RULE, file, Span::new(start, end.max(start + 3).min(text.len())), "more than one YAML document")
-                            .with_label("a second document starts here")
-                            .with_help("a wfc file holds exactly one document; split it into several files"),
+                        Diagnostic::new(
+                            &rules::yaml_limits::RULE,
+                            file,
+                            Span::new(start, end.max(start + 3).min(text.len())),
+                            "more than one YAML document",
+                        )
+                        .with_label("a second document starts here")
+                        .with_help(
+                            "a wfc file holds exactly one document; split it into several files",
+                        ),
                     );
                     break;
                 }
@@ -309,29 +371,65 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
                 if stack.len() >= MAX_DEPTH {
                     parsed.diagnostics.push(
-                        Diagnostic::new(&rules::yaml_limits::RULE, file, Span::new(start, next_char_boundary(text, start)), "nesting is too deep")
-                            .with_label(format!("more than {MAX_DEPTH} nested collections"))
-                            .with_help("flatten the structure"),
+                        Diagnostic::new(
+                            &rules::yaml_limits::RULE,
+                            file,
+                            Span::new(start, next_char_boundary(text, start)),
+                            "nesting is too deep",
+                        )
+                        .with_label(format!("more than {MAX_DEPTH} nested collections"))
+                        .with_help("flatten the structure"),
                     );
                     parsed.root = None;
                     return parsed;
                 }
                 if matches!(event, Event::SequenceStart(..)) {
-                    stack.push(Frame::Sequence { start, items: Vec::new(), anchor });
+                    stack.push(Frame::Sequence {
+                        start,
+                        items: Vec::new(),
+                        anchor,
+                    });
                 } else {
-                    stack.push(Frame::Mapping { start, entries: Vec::new(), pending_key: None, anchor, seen: HashMap::new() });
+                    stack.push(Frame::Mapping {
+                        start,
+                        entries: Vec::new(),
+                        pending_key: None,
+                        anchor,
+                        seen: HashMap::new(),
+                    });
                 }
                 continue;
             }
             Event::SequenceEnd => {
-                let Some(Frame::Sequence { start, items, anchor }) = stack.pop() else { break };
-                let node = Node { kind: NodeKind::Sequence(items), span: Span::new(start, end.max(start)) };
+                let Some(Frame::Sequence {
+                    start,
+                    items,
+                    anchor,
+                }) = stack.pop()
+                else {
+                    break;
+                };
+                let node = Node {
+                    kind: NodeKind::Sequence(items),
+                    span: Span::new(start, end.max(start)),
+                };
                 remember_anchor(&mut anchors, anchor, &node);
                 node
             }
             Event::MappingEnd => {
-                let Some(Frame::Mapping { start, entries, anchor, .. }) = stack.pop() else { break };
-                let node = Node { kind: NodeKind::Mapping(entries), span: Span::new(start, end.max(start)) };
+                let Some(Frame::Mapping {
+                    start,
+                    entries,
+                    anchor,
+                    ..
+                }) = stack.pop()
+                else {
+                    break;
+                };
+                let node = Node {
+                    kind: NodeKind::Mapping(entries),
+                    span: Span::new(start, end.max(start)),
+                };
                 remember_anchor(&mut anchors, anchor, &node);
                 node
             }
@@ -345,18 +443,30 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
                 };
                 let value = value.into_owned();
                 let map = build_scalar_map(text, start, end, style, &value);
-                let node = Node { kind: NodeKind::Scalar(Scalar { value, style, map }), span: Span::new(start, end) };
+                let node = Node {
+                    kind: NodeKind::Scalar(Scalar { value, style, map }),
+                    span: Span::new(start, end),
+                };
                 remember_anchor(&mut anchors, anchor, &node);
                 node
             }
             Event::Alias(anchor) => {
-                let Some(target) = anchors.get(&anchor) else { continue };
+                let Some(target) = anchors.get(&anchor) else {
+                    continue;
+                };
                 let size = node_count(target);
                 if size > alias_budget {
                     parsed.diagnostics.push(
-                        Diagnostic::new(&rules::yaml_limits::RULE, file, Span::new(start, end.max(start + 1).min(text.len())), "aliases expand to too many nodes")
-                            .with_label(format!("expanding this alias exceeds {MAX_ALIAS_NODES} nodes"))
-                            .with_help("write the structure out instead of nesting aliases"),
+                        Diagnostic::new(
+                            &rules::yaml_limits::RULE,
+                            file,
+                            Span::new(start, end.max(start + 1).min(text.len())),
+                            "aliases expand to too many nodes",
+                        )
+                        .with_label(format!(
+                            "expanding this alias exceeds {MAX_ALIAS_NODES} nodes"
+                        ))
+                        .with_help("write the structure out instead of nesting aliases"),
                     );
                     parsed.root = None;
                     return parsed;
@@ -369,16 +479,26 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
         match stack.last_mut() {
             None => finished = Some(node),
             Some(Frame::Sequence { items, .. }) => items.push(node),
-            Some(Frame::Mapping { entries, pending_key, seen, .. }) => match pending_key.take() {
+            Some(Frame::Mapping {
+                entries,
+                pending_key,
+                seen,
+                ..
+            }) => match pending_key.take() {
                 None => *pending_key = Some(node),
                 Some(key) => {
                     if let Some(name) = key.as_str() {
                         if let Some(first) = seen.get(name) {
                             parsed.diagnostics.push(
-                                Diagnostic::new(&rules::duplicate_key::RULE, file, key.span, format!("duplicate key `{name}`"))
-                                    .with_label("repeated here")
-                                    .with_secondary(file, *first, "first defined here")
-                                    .with_help("remove one of the two entries; YAML keeps only one"),
+                                Diagnostic::new(
+                                    &rules::duplicate_key::RULE,
+                                    file,
+                                    key.span,
+                                    format!("duplicate key `{name}`"),
+                                )
+                                .with_label("repeated here")
+                                .with_secondary(file, *first, "first defined here")
+                                .with_help("remove one of the two entries; YAML keeps only one"),
                             );
                         } else {
                             seen.insert(name.to_string(), key.span);
@@ -439,7 +559,10 @@ fn build_scalar_map(text: &str, start: usize, end: usize, style: Style, value: &
     let mut anchors: Vec<(u32, u32)> = Vec::new();
     // Fast path: the value is literally the source (plain one-line scalars, most keys).
     if source == value {
-        return ScalarMap { anchors: vec![(0, start as u32)], source_end: end as u32 };
+        return ScalarMap {
+            anchors: vec![(0, start as u32)],
+            source_end: end as u32,
+        };
     }
     let mut source_position = match style {
         Style::SingleQuoted | Style::DoubleQuoted => 1.min(source.len()),
@@ -466,19 +589,25 @@ fn build_scalar_map(text: &str, start: usize, end: usize, style: Style, value: &
                 probe += length.max(1);
                 continue;
             }
-            let Some(source_char) = source[probe..].chars().next() else { break };
+            let Some(source_char) = source[probe..].chars().next() else {
+                break;
+            };
             if source_char == value_char {
                 found = Some((probe, source_char.len_utf8()));
                 break;
             }
             // A folded line break becomes a space or is dropped; let it match a space/newline.
-            if (value_char == ' ' || value_char == '\n') && (source_char == '\n' || source_char == '\r') {
+            if (value_char == ' ' || value_char == '\n')
+                && (source_char == '\n' || source_char == '\r')
+            {
                 found = Some((probe, source_char.len_utf8()));
                 break;
             }
             probe += source_char.len_utf8();
         }
-        let Some((matched, length)) = found else { break };
+        let Some((matched, length)) = found else {
+            break;
+        };
         let delta = (start + matched) as i64 - value_offset as i64;
         if last_delta != Some(delta) {
             anchors.push((value_offset as u32, (start + matched) as u32));
@@ -489,14 +618,19 @@ fn build_scalar_map(text: &str, start: usize, end: usize, style: Style, value: &
     if anchors.is_empty() {
         anchors.push((0, (start + source_position.min(source.len())) as u32));
     }
-    ScalarMap { anchors, source_end: end as u32 }
+    ScalarMap {
+        anchors,
+        source_end: end as u32,
+    }
 }
 
 /// Decodes one YAML double-quoted escape at the start of `text`; returns the char and the length.
 fn decode_escape(text: &str) -> (Option<char>, usize) {
     let mut characters = text.chars();
     characters.next();
-    let Some(kind) = characters.next() else { return (None, 1) };
+    let Some(kind) = characters.next() else {
+        return (None, 1);
+    };
     let simple = match kind {
         '0' => Some('\0'),
         'a' => Some('\x07'),
@@ -555,7 +689,11 @@ mod tests {
         let tree = root(text);
         for key in ["plain", "single", "double", "literal", "folded"] {
             let node = tree.get(key).expect(key);
-            assert_eq!(mapped(text, node, "${x.output.y}"), "${x.output.y}", "style of {key}");
+            assert_eq!(
+                mapped(text, node, "${x.output.y}"),
+                "${x.output.y}",
+                "style of {key}"
+            );
             assert_eq!(mapped(text, node, "output"), "output", "style of {key}");
         }
     }
@@ -587,10 +725,20 @@ mod tests {
         assert_eq!(parsed.diagnostics[0].code, "WF003");
         let deep = "[".repeat(10_000);
         let parsed = parse(FileId(0), &deep);
-        assert_eq!(parsed.diagnostics[0].code, "WF003", "{:?}", parsed.diagnostics);
-        let deep_block: String = (0..10_000).map(|level| format!("{}k:\n", " ".repeat(level))).collect();
+        assert_eq!(
+            parsed.diagnostics[0].code, "WF003",
+            "{:?}",
+            parsed.diagnostics
+        );
+        let deep_block: String = (0..10_000)
+            .map(|level| format!("{}k:\n", " ".repeat(level)))
+            .collect();
         let parsed = parse(FileId(0), &deep_block);
-        assert_eq!(parsed.diagnostics[0].code, "WF003", "{:?}", parsed.diagnostics);
+        assert_eq!(
+            parsed.diagnostics[0].code, "WF003",
+            "{:?}",
+            parsed.diagnostics
+        );
     }
 
     #[test]
