@@ -224,6 +224,44 @@ impl Template {
     }
 }
 
+impl Template {
+    /// The text with every (terminated, top-level) expression replaced by `first` followed by
+    /// `fill` up to the expression's length, and every `$${` by ` ${` (what Conductor leaves after
+    /// unescaping, plus a space). Byte offsets are unchanged, so errors found in the result can be
+    /// reported against the original text. Used to syntax-check scripts and jq programs, which
+    /// Conductor interpolates before running them. `first` and `fill` must be ASCII (others are
+    /// replaced by `_`).
+    pub fn with_expressions_masked(&self, text: &str, first: char, fill: char) -> String {
+        let first = if first.is_ascii() { first } else { '_' };
+        let fill = if fill.is_ascii() { fill } else { '_' };
+        let mut masked = String::with_capacity(text.len());
+        for piece in &self.pieces {
+            match piece {
+                Piece::Literal { range } => masked.push_str(text.get(range.clone()).unwrap_or("")),
+                Piece::Escape { .. } => masked.push_str(" ${"),
+                Piece::Expression(expression) if expression.is_terminated() => {
+                    masked.push(first);
+                    masked.extend(std::iter::repeat_n(
+                        fill,
+                        expression.range.len().saturating_sub(1),
+                    ));
+                }
+                Piece::Expression(expression) => {
+                    masked.push_str(text.get(expression.range.clone()).unwrap_or(""));
+                }
+            }
+        }
+        masked
+    }
+
+    /// The ranges [`Template::with_expressions_masked`] replaces with placeholders.
+    pub fn masked_ranges(&self) -> impl Iterator<Item = Range<usize>> + '_ {
+        self.expressions()
+            .filter(|expression| expression.is_terminated())
+            .map(|expression| expression.range.clone())
+    }
+}
+
 /// Iterator over all expressions of a template, see [`Template::all_expressions`].
 #[derive(Debug, Clone)]
 pub struct AllExpressions<'a> {
@@ -2024,6 +2062,20 @@ mod tests {
         let path = expressions[1].path.as_ref().expect("path");
         assert_eq!(&text[path.segments[1].range()], "é");
         assert_eq!(template.pieces[0], Piece::Literal { range: 0..9 });
+    }
+
+    #[test]
+    fn masking_keeps_offsets() {
+        let text = "a ${x.output} $${y} ${";
+        let template = scan(text);
+        let masked = template.with_expressions_masked(text, '.', '_');
+        assert_eq!(masked, "a .__________  ${y} ${");
+        assert_eq!(masked.len(), text.len());
+        assert_eq!(template.masked_ranges().collect::<Vec<_>>(), vec![2..13]);
+        let text = "é${ключ}é";
+        let masked = scan(text).with_expressions_masked(text, 'é', 'ü');
+        assert_eq!(masked.len(), text.len());
+        assert_eq!(masked, format!("é{}é", "_".repeat(11)));
     }
 
     #[test]

@@ -91,7 +91,10 @@ const MODULE_NAME: &str = "wfc-script";
 
 /// Check the syntax of a script as Conductor would run it, without running it.
 ///
-/// Uses a [`JavaScriptChecker`] kept per thread.
+/// For scripts Conductor runs as written: SWITCH `expression` and DO_WHILE `loopCondition` (where
+/// `${…}` is JavaScript template-literal syntax). For scripts that are input parameters, which
+/// Conductor interpolates first, use [`check_interpolated_syntax`]. Uses a [`JavaScriptChecker`]
+/// kept per thread.
 pub fn check_syntax(script: &str, mode: ScriptMode) -> Result<(), ScriptError> {
     thread_local! {
         static CHECKER: RefCell<Option<JavaScriptChecker>> = const { RefCell::new(None) };
@@ -115,6 +118,31 @@ pub fn check_syntax(script: &str, mode: ScriptMode) -> Result<(), ScriptError> {
                 message: format!("could not start the JavaScript checker: {message}"),
             }),
         },
+    }
+}
+
+/// Check the syntax of a script that Conductor interpolates before running it: INLINE
+/// `inputParameters.expression` and LAMBDA `inputParameters.scriptExpression`.
+///
+/// Every `${…}` is a Conductor expression whose value is pasted into the script: it is checked as
+/// an identifier of the same length, and an error at such a placeholder is not reported (the pasted
+/// text is only known at run time). `$${` is Conductor's escape for a literal `${` (for example a
+/// JavaScript template literal).
+pub fn check_interpolated_syntax(script: &str, mode: ScriptMode) -> Result<(), ScriptError> {
+    let template = crate::expression::scan(script);
+    if template.is_literal() && !script.contains("$${") {
+        return check_syntax(script, mode);
+    }
+    let masked = template.with_expressions_masked(script, '_', '_');
+    match check_syntax(&masked, mode) {
+        Err(error)
+            if template
+                .masked_ranges()
+                .any(|range| range.start <= error.offset && error.offset <= range.end) =>
+        {
+            Ok(())
+        }
+        other => other,
     }
 }
 
@@ -652,6 +680,34 @@ mod tests {
         assert_eq!(check_syntax("while(true){}", ScriptMode::Program), Ok(()));
         assert_eq!(check_syntax("for(;;){}", ScriptMode::FunctionBody), Ok(()));
         assert!(started.elapsed() < Duration::from_secs(10));
+    }
+
+    #[test]
+    fn interpolated_scripts_mask_conductor_expressions() {
+        let script =
+            "(function() { return { count: ${generate_data_ref.output.result.data}.length }; })()";
+        assert_eq!(
+            check_interpolated_syntax(script, ScriptMode::Program),
+            Ok(())
+        );
+        assert!(check_syntax(script, ScriptMode::Program).is_err());
+        // `$${` is what a JavaScript template literal needs in an INLINE script.
+        let script = "`total: $${$.total}`";
+        assert_eq!(
+            check_interpolated_syntax(script, ScriptMode::Program),
+            Ok(())
+        );
+        // Errors away from expressions keep their offsets.
+        let script = "var a = ${workflow.input.a};\nreturn a +;";
+        let error =
+            check_interpolated_syntax(script, ScriptMode::FunctionBody).expect_err("syntax error");
+        assert_eq!(&script[error.offset..], ";");
+        // An error at a placeholder depends on the pasted text and is not reported.
+        let script = "var a = 1 ${workflow.input.op} 2; a";
+        assert_eq!(
+            check_interpolated_syntax(script, ScriptMode::Program),
+            Ok(())
+        );
     }
 
     #[test]
