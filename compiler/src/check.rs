@@ -170,52 +170,52 @@ pub fn check_worker(worker: &Worker, diagnostics: &mut Vec<Diagnostic>) {
         (&settings.rate_limit_per_ms, "rate_limit.per"),
     ];
     for (duration, key) in whole_seconds {
-        if let Some(duration) = duration {
-            if duration.value % 1000 != 0 {
-                diagnostics.push(
-                    Diagnostic::new(
-                        &rules::invalid_duration::RULE,
-                        file,
-                        duration.span,
-                        format!("`{key}` must be whole seconds"),
-                    )
-                    .with_label(format!("{} ms", duration.value))
-                    .with_help("Conductor stores this setting in seconds"),
-                );
-            }
+        if let Some(duration) = duration
+            && duration.value % 1000 != 0
+        {
+            diagnostics.push(
+                Diagnostic::new(
+                    &rules::invalid_duration::RULE,
+                    file,
+                    duration.span,
+                    format!("`{key}` must be whole seconds"),
+                )
+                .with_label(format!("{} ms", duration.value))
+                .with_help("Conductor stores this setting in seconds"),
+            );
         }
     }
     let mut range = |value: &Option<Spanned<i64>>, minimum: i64, what: &str| {
-        if let Some(value) = value {
-            if value.value < minimum {
-                diagnostics.push(
-                    Diagnostic::new(
-                        &rules::value_out_of_range::RULE,
-                        file,
-                        value.span,
-                        format!("{what} must be at least {minimum}"),
-                    )
-                    .with_label(format!("{} is too small", value.value)),
-                );
-            }
+        if let Some(value) = value
+            && value.value < minimum
+        {
+            diagnostics.push(
+                Diagnostic::new(
+                    &rules::value_out_of_range::RULE,
+                    file,
+                    value.span,
+                    format!("{what} must be at least {minimum}"),
+                )
+                .with_label(format!("{} is too small", value.value)),
+            );
         }
     };
     range(&settings.retry_count, 0, "`retry.count`");
     range(&settings.backoff_scale, 1, "`retry.backoff_scale`");
     range(&settings.rate_limit_count, 0, "`rate_limit.count`");
     range(&settings.concurrency, 1, "`concurrency`");
-    if let Some(response) = &settings.response_timeout_ms {
-        if response.value < 1000 {
-            diagnostics.push(
-                Diagnostic::new(
-                    &rules::value_out_of_range::RULE,
-                    file,
-                    response.span,
-                    "`response_timeout` must be at least 1s",
-                )
-                .with_label("Conductor: \"responseTimeoutSeconds should be minimum 1 second\""),
-            );
-        }
+    if let Some(response) = &settings.response_timeout_ms
+        && response.value < 1000
+    {
+        diagnostics.push(
+            Diagnostic::new(
+                &rules::value_out_of_range::RULE,
+                file,
+                response.span,
+                "`response_timeout` must be at least 1s",
+            )
+            .with_label("Conductor: \"responseTimeoutSeconds should be minimum 1 second\""),
+        );
     }
     let seconds =
         |duration: &Option<Spanned<u64>>| duration.as_ref().map(|duration| duration.value / 1000);
@@ -237,10 +237,10 @@ pub fn check_worker(worker: &Worker, diagnostics: &mut Vec<Diagnostic>) {
         .with_label(format!(
             "responseTimeoutSeconds {response} > timeoutSeconds {timeout}"
         ));
-        if let Some(timeout_span) = settings.timeout_ms.as_ref().map(|duration| duration.span) {
-            if settings.response_timeout_ms.is_some() {
-                diagnostic = diagnostic.with_secondary(file, timeout_span, "timeout set here");
-            }
+        if let Some(timeout_span) = settings.timeout_ms.as_ref().map(|duration| duration.span)
+            && settings.response_timeout_ms.is_some()
+        {
+            diagnostic = diagnostic.with_secondary(file, timeout_span, "timeout set here");
         }
         diagnostic = diagnostic.with_help(if settings.response_timeout_ms.is_none() {
             "the default response timeout is 1h: set `response_timeout` to at most `timeout`"
@@ -552,6 +552,8 @@ impl<'workflow> WorkflowChecker<'workflow> {
                 self.declared_task_outputs.insert(task.id, resolved);
             }
             match self.by_name.get(task.name.value.as_str()) {
+                // Two keys of one task list: already reported as a duplicate YAML key (WF002).
+                Some(first) if workflow.task(*first).container == task.container => {}
                 Some(first) => {
                     let first_span = workflow.task(*first).name.span;
                     sink.push(
@@ -761,41 +763,30 @@ impl<'workflow> WorkflowChecker<'workflow> {
                     .with_label("no `owner:`")
                     .with_help("add `owner: team@example.com`; servers with ownerEmailMandatory reject the definition (\"ownerEmail cannot be empty\")"),
             );
-        } else if let Some(owner) = &workflow.owner {
-            if !owner.value.contains('@') {
-                self.report(
-                    Diagnostic::new(
-                        &rules::wrong_value_type::RULE,
-                        self.file,
-                        owner.span,
-                        "`owner` is not an email address",
-                    )
-                    .with_label("expected `name@domain`"),
-                );
-            }
-        }
-        if let Some(version) = &workflow.version {
-            if version.value < 1 {
-                self.report(
-                    Diagnostic::new(
-                        &rules::value_out_of_range::RULE,
-                        self.file,
-                        version.span,
-                        "`version` must be at least 1",
-                    )
-                    .with_label(format!("{} is too small", version.value)),
-                );
-            }
-        }
-        if workflow.roots.is_empty() && workflow.tasks_span != Span::empty_at(0) {
+        } else if let Some(owner) = &workflow.owner
+            && !owner.value.contains('@')
+        {
             self.report(
                 Diagnostic::new(
-                    &rules::empty_tasks::RULE,
+                    &rules::wrong_value_type::RULE,
                     self.file,
-                    workflow.tasks_span,
-                    "the workflow has no tasks",
+                    owner.span,
+                    "`owner` is not an email address",
                 )
-                .with_help("Conductor rejects it: \"WorkflowTask list cannot be empty\""),
+                .with_label("expected `name@domain`"),
+            );
+        }
+        if let Some(version) = &workflow.version
+            && version.value < 1
+        {
+            self.report(
+                Diagnostic::new(
+                    &rules::value_out_of_range::RULE,
+                    self.file,
+                    version.span,
+                    "`version` must be at least 1",
+                )
+                .with_label(format!("{} is too small", version.value)),
             );
         }
         for field in &workflow.inputs.fields {
@@ -842,18 +833,18 @@ impl<'workflow> WorkflowChecker<'workflow> {
                 .with_help("use letters, digits, `_` and `-`"),
             );
         }
-        if let Some(retries) = &task.retries {
-            if retries.value < 0 {
-                self.report(
-                    Diagnostic::new(
-                        &rules::value_out_of_range::RULE,
-                        file,
-                        retries.span,
-                        "`retries` must be at least 0",
-                    )
-                    .with_label(format!("{} is too small", retries.value)),
-                );
-            }
+        if let Some(retries) = &task.retries
+            && retries.value < 0
+        {
+            self.report(
+                Diagnostic::new(
+                    &rules::value_out_of_range::RULE,
+                    file,
+                    retries.span,
+                    "`retries` must be at least 0",
+                )
+                .with_label(format!("{} is too small", retries.value)),
+            );
         }
         // `after:` edges.
         for after in &task.after {
@@ -1000,7 +991,7 @@ impl<'workflow> WorkflowChecker<'workflow> {
                 condition,
                 items,
                 keep_last,
-                body,
+                body: _,
             } => {
                 self.check_input_values(task);
                 if let Some(condition) = condition {
@@ -1023,26 +1014,15 @@ impl<'workflow> WorkflowChecker<'workflow> {
                         );
                     }
                 }
-                if let Some(keep_last) = keep_last {
-                    if keep_last.value < 1 {
-                        self.report(Diagnostic::new(
-                            &rules::value_out_of_range::RULE,
-                            file,
-                            keep_last.span,
-                            "`keep_last` must be at least 1",
-                        ));
-                    }
-                }
-                if body.is_empty() {
-                    self.report(
-                        Diagnostic::new(
-                            &rules::empty_tasks::RULE,
-                            file,
-                            task.kind_span,
-                            "the loop body is empty",
-                        )
-                        .with_help("Conductor: \"loopOver field is required\""),
-                    );
+                if let Some(keep_last) = keep_last
+                    && keep_last.value < 1
+                {
+                    self.report(Diagnostic::new(
+                        &rules::value_out_of_range::RULE,
+                        file,
+                        keep_last.span,
+                        "`keep_last` must be at least 1",
+                    ));
                 }
             }
             TaskKind::Dynamic { name: dynamic_name } => {
@@ -1106,6 +1086,20 @@ impl<'workflow> WorkflowChecker<'workflow> {
                     }
                     WaitMode::DurationExpression(node) => {
                         self.check_value(node, Some(&Type::String), reader, "the wait duration");
+                    }
+                    WaitMode::Duration(duration) if duration.value % 1000 != 0 => {
+                        self.report(
+                            Diagnostic::new(
+                                &rules::invalid_duration::RULE,
+                                file,
+                                duration.span,
+                                "a wait duration must be whole seconds",
+                            )
+                            .with_label(format!("{} ms", duration.value))
+                            .with_help(
+                                "Conductor's WAIT duration (`1h 30m 10s`) has no milliseconds",
+                            ),
+                        );
                     }
                     WaitMode::Duration(_) | WaitMode::External => {}
                 }
@@ -1173,18 +1167,18 @@ impl<'workflow> WorkflowChecker<'workflow> {
                         self.report(diagnostic);
                     }
                 }
-                if let Some(optional) = &task.optional {
-                    if optional.value {
-                        self.report(
-                            Diagnostic::new(
-                                &rules::terminate_status::RULE,
-                                file,
-                                optional.span,
-                                "a terminate task cannot be optional",
-                            )
-                            .with_help("Conductor: \"terminate task cannot be optional\""),
-                        );
-                    }
+                if let Some(optional) = &task.optional
+                    && optional.value
+                {
+                    self.report(
+                        Diagnostic::new(
+                            &rules::terminate_status::RULE,
+                            file,
+                            optional.span,
+                            "a terminate task cannot be optional",
+                        )
+                        .with_help("Conductor: \"terminate task cannot be optional\""),
+                    );
                 }
                 if let Some(reason) = reason {
                     self.check_value(
@@ -1366,11 +1360,11 @@ impl<'workflow> WorkflowChecker<'workflow> {
                             .with_replacement(format!("rename to `{candidate}`"), candidate),
                         None => diagnostic.with_label("not declared by the contract"),
                     };
-                    if let Some((file, span)) = declared_at {
-                        if span != Span::empty_at(0) {
-                            diagnostic =
-                                diagnostic.with_secondary(file, span, "contract declared here");
-                        }
+                    if let Some((file, span)) = declared_at
+                        && span != Span::empty_at(0)
+                    {
+                        diagnostic =
+                            diagnostic.with_secondary(file, span, "contract declared here");
                     }
                     self.report(diagnostic);
                 }
@@ -1482,27 +1476,27 @@ impl<'workflow> WorkflowChecker<'workflow> {
         };
         if let Some(url) = url_node {
             self.check_value(url, Some(&Type::String), reader, "the URL");
-            if let Some(text) = url.as_str() {
-                if let Some(rest) = text.strip_prefix("http://") {
-                    let host = rest.split(['/', ':', '?']).next().unwrap_or_default();
-                    if !matches!(host, "localhost" | "127.0.0.1" | "[::1]" | "0.0.0.0")
-                        && !host.ends_with(".localhost")
-                        && !host.starts_with("${")
-                    {
-                        let scheme_span = url
-                            .as_scalar()
-                            .map_or(url.span, |scalar| scalar.map.source_span(0, 7));
-                        self.report(
-                            Diagnostic::new(
-                                &rules::insecure_endpoint::RULE,
-                                file,
-                                scheme_span,
-                                "endpoint does not use TLS",
-                            )
-                            .with_label(format!("`{host}` over plain http"))
-                            .with_replacement("use https", "https://"),
-                        );
-                    }
+            if let Some(text) = url.as_str()
+                && let Some(rest) = text.strip_prefix("http://")
+            {
+                let host = rest.split(['/', ':', '?']).next().unwrap_or_default();
+                if !matches!(host, "localhost" | "127.0.0.1" | "[::1]" | "0.0.0.0")
+                    && !host.ends_with(".localhost")
+                    && !host.starts_with("${")
+                {
+                    let scheme_span = url
+                        .as_scalar()
+                        .map_or(url.span, |scalar| scalar.map.source_span(0, 7));
+                    self.report(
+                        Diagnostic::new(
+                            &rules::insecure_endpoint::RULE,
+                            file,
+                            scheme_span,
+                            "endpoint does not use TLS",
+                        )
+                        .with_label(format!("`{host}` over plain http"))
+                        .with_replacement("use https", "https://"),
+                    );
                 }
             }
         }
@@ -1565,22 +1559,21 @@ impl<'workflow> WorkflowChecker<'workflow> {
         default: Option<&Vec<TaskId>>,
     ) {
         let file = self.file;
+        // A switch without cases is reported by the lowering (missing or empty `cases`).
         if cases.is_empty() {
-            self.report(
-                Diagnostic::new(
-                    &rules::empty_tasks::RULE,
-                    file,
-                    task.kind_span,
-                    "a switch needs at least one case",
-                )
-                .with_help("Conductor: \"decisionCases should have atleast one task\""),
-            );
+            return;
         }
-        let possible: Option<Vec<String>> = match selector_type.required().structure() {
+        let mut possible: Option<Vec<String>> = match selector_type.required().structure() {
             Type::Bool => Some(vec!["true".into(), "false".into()]),
             Type::Enum(values) => Some(values.clone()),
             _ => None,
         };
+        // An absent value is compared as the string `null`.
+        if selector_type.is_optional()
+            && let Some(possible) = &mut possible
+        {
+            possible.push("null".into());
+        }
         if let Some(possible) = &possible {
             for case in cases {
                 if !possible.contains(&case.value.value) {
@@ -1606,9 +1599,7 @@ impl<'workflow> WorkflowChecker<'workflow> {
                     .iter()
                     .all(|value| cases.iter().any(|case| &case.value.value == value))
             });
-            if !exhaustive && !selector_type.is_optional()
-                || (selector_type.is_optional() && !exhaustive)
-            {
+            if !exhaustive {
                 self.report(
                     Diagnostic::new(
                         &rules::switch_without_default::RULE,
@@ -1756,30 +1747,27 @@ impl<'workflow> WorkflowChecker<'workflow> {
                 NodeKind::Scalar(scalar) => {
                     let found = self.scalar_type(node, scalar, reader, true);
                     let Some(expected) = &expected else { continue };
-                    if let ScalarValue::Literal(text) = &found {
-                        if let Some(Type::Enum(values)) = &expected_structure {
-                            if !values.contains(text) {
-                                let mut diagnostic = Diagnostic::new(
-                                    &rules::type_mismatch::RULE,
-                                    self.file,
-                                    node.span,
-                                    format!("invalid value for {what}{path}"),
-                                )
-                                .with_label(format!(
-                                    "`{text}` is not one of {}",
-                                    values.join(", ")
-                                ));
-                                if let Some(candidate) =
-                                    suggest::closest(text, values.iter().map(String::as_str))
-                                {
-                                    diagnostic = diagnostic
-                                        .with_help(format!("did you mean `{candidate}`?"))
-                                        .with_replacement(format!("use `{candidate}`"), candidate);
-                                }
-                                self.report(diagnostic);
+                    if let ScalarValue::Literal(text) = &found
+                        && let Some(Type::Enum(values)) = &expected_structure
+                    {
+                        if !values.contains(text) {
+                            let mut diagnostic = Diagnostic::new(
+                                &rules::type_mismatch::RULE,
+                                self.file,
+                                node.span,
+                                format!("invalid value for {what}{path}"),
+                            )
+                            .with_label(format!("`{text}` is not one of {}", values.join(", ")));
+                            if let Some(candidate) =
+                                suggest::closest(text, values.iter().map(String::as_str))
+                            {
+                                diagnostic = diagnostic
+                                    .with_help(format!("did you mean `{candidate}`?"))
+                                    .with_replacement(format!("use `{candidate}`"), candidate);
                             }
-                            continue;
+                            self.report(diagnostic);
                         }
+                        continue;
                     }
                     let found_type = found.into_type();
                     if let Err(mismatch) = assignable(&found_type, expected) {
@@ -2194,7 +2182,7 @@ impl<'workflow> WorkflowChecker<'workflow> {
                 let ty = match field.as_str() {
                     "output" => {
                         self.read_outputs.insert(target);
-                        let output = self.output_type(target, reader);
+                        let output = self.output_type(target);
                         self.follow(&output, rest, &format!("{name}.output"), &span_of)
                     }
                     "input" => {
@@ -2319,7 +2307,7 @@ impl<'workflow> WorkflowChecker<'workflow> {
     }
 
     /// The output type of a task as seen by `reader`.
-    fn output_type(&mut self, target: TaskId, reader: Reader) -> Type {
+    fn output_type(&mut self, target: TaskId) -> Type {
         let workflow = self.workflow;
         let task = workflow.task(target);
         let declared = self.declared_task_outputs.get(&target).cloned();
@@ -2358,7 +2346,7 @@ impl<'workflow> WorkflowChecker<'workflow> {
                 for branch in branches {
                     if let Some(last) = branch.last() {
                         let name = workflow.task(*last).name.value.clone();
-                        let ty = self.output_type(*last, reader);
+                        let ty = self.output_type(*last);
                         fields.push((name, ty));
                     }
                 }
@@ -2458,10 +2446,10 @@ impl<'workflow> WorkflowChecker<'workflow> {
     /// The type of a task's resolved input.
     fn input_type(&mut self, target: TaskId) -> Type {
         let task = self.workflow.task(target);
-        if let TaskKind::Worker { name } = &task.kind {
-            if let Some(worker) = self.scope.workers.get(&name.value) {
-                return Type::Object(worker.input.clone());
-            }
+        if let TaskKind::Worker { name } = &task.kind
+            && let Some(worker) = self.scope.workers.get(&name.value)
+        {
+            return Type::Object(worker.input.clone());
         }
         match &task.input {
             Some(input) => {
@@ -2526,19 +2514,18 @@ impl<'workflow> WorkflowChecker<'workflow> {
                     ..
                 }
             )
-        }) {
-            if common < level || (common == level && target_chain.len() == level) {
-                let Container::Task {
-                    task: compensated, ..
-                } = reader_chain[level].0
-                else {
-                    return false;
-                };
-                if target != compensated && !self.contains(target, compensated) {
-                    self.compensation_reads.push((compensated, target, span));
-                }
-                return self.nested_optional(&target_chain, (common + 1).min(target_chain.len()));
+        }) && (common < level || (common == level && target_chain.len() == level))
+        {
+            let Container::Task {
+                task: compensated, ..
+            } = reader_chain[level].0
+            else {
+                return false;
+            };
+            if target != compensated && !self.contains(target, compensated) {
+                self.compensation_reads.push((compensated, target, span));
             }
+            return self.nested_optional(&target_chain, (common + 1).min(target_chain.len()));
         }
         if common == reader_chain.len() && common == target_chain.len() {
             if is_data {
@@ -2668,10 +2655,10 @@ impl<'workflow> WorkflowChecker<'workflow> {
                 index_of.insert(*task, graph.add_node(*task));
             }
             for edge in edges {
-                if let (Some(from), Some(to)) = (index_of.get(&edge.from), index_of.get(&edge.to)) {
-                    if graph.find_edge(*from, *to).is_none() {
-                        graph.add_edge(*from, *to, edge.span);
-                    }
+                if let (Some(from), Some(to)) = (index_of.get(&edge.from), index_of.get(&edge.to))
+                    && graph.find_edge(*from, *to).is_none()
+                {
+                    graph.add_edge(*from, *to, edge.span);
                 }
             }
             for component in petgraph::algo::tarjan_scc(&graph) {
@@ -2843,19 +2830,20 @@ impl<'workflow> WorkflowChecker<'workflow> {
             // The last task's output is the workflow output when `outputs:` is empty.
             let is_workflow_result =
                 workflow.outputs.is_empty() && workflow.roots.last() == Some(&task.id);
-            if let Some(span) = declared_at {
-                if !is_workflow_result && self.declared_task_outputs.contains_key(&task.id) {
-                    self.report(
-                        Diagnostic::new(
-                            &rules::unused_output::RULE,
-                            self.file,
-                            span,
-                            format!("the declared output of `{}` is never read", task.name.value),
-                        )
-                        .with_help("read it with `${TASK.output...}`, or drop the declaration")
-                        .with_tag(crate::diagnostic::DiagnosticTag::Unnecessary),
-                    );
-                }
+            if let Some(span) = declared_at
+                && !is_workflow_result
+                && self.declared_task_outputs.contains_key(&task.id)
+            {
+                self.report(
+                    Diagnostic::new(
+                        &rules::unused_output::RULE,
+                        self.file,
+                        span,
+                        format!("the declared output of `{}` is never read", task.name.value),
+                    )
+                    .with_help("read it with `${TASK.output...}`, or drop the declaration")
+                    .with_tag(crate::diagnostic::DiagnosticTag::Unnecessary),
+                );
             }
         }
         let mut reported = HashSet::new();

@@ -162,9 +162,24 @@ pub fn lower_file(
         }
         Some(root) => match root.as_mapping() {
             None => {
+                // A whole-file span would underline every line: point at where the value starts.
+                let span = match root.kind {
+                    NodeKind::Scalar(_) => root.span,
+                    _ => Span::new(root.span.start as usize, root.span.start as usize + 1),
+                };
                 lowerer.diagnostics.push(
-                    Diagnostic::new(&rules::not_a_workflow::RULE, file, root.span, format!("expected a mapping at the top level, found {}", root.kind_name()))
-                        .with_help("a workflow file starts with `workflow: NAME`; use `wfc import` to convert Conductor JSON"),
+                    Diagnostic::new(
+                        &rules::not_a_workflow::RULE,
+                        file,
+                        span,
+                        "expected a mapping at the top level",
+                    )
+                    .with_label(format!("found {}", root.kind_name()))
+                    .with_help(if is_contract_file {
+                        "a contract file is a mapping with `workers:` and/or `types:`"
+                    } else {
+                        "a workflow file starts with `workflow: NAME`; use `wfc import` to convert Conductor JSON"
+                    }),
                 );
                 LoweredFile::Nothing
             }
@@ -181,9 +196,19 @@ pub fn lower_file(
                         Diagnostic::new(
                             &rules::not_a_workflow::RULE,
                             file,
-                            root.span.cover(Span::empty_at(root.span.start as usize)),
+                            entries
+                                .iter()
+                                .find(|entry| {
+                                    matches!(entry.key.as_str(), Some("taskReferenceName" | "name"))
+                                })
+                                .map_or(root.span, |entry| entry.key.span),
                             "this is Conductor JSON, not a wfc workflow",
                         )
+                        .with_label(if root.get("taskReferenceName").is_some() {
+                            "a Conductor WorkflowTask"
+                        } else {
+                            "a Conductor WorkflowDef"
+                        })
                         .with_help("convert it with `wfc import FILE.json`"),
                     );
                     LoweredFile::Nothing
@@ -625,10 +650,8 @@ impl Lowerer {
                         worker.settings.concurrency = self.int(value, "`concurrency`")
                     }
                     Some("owner") => worker.settings.owner = self.string(value, "`owner`"),
-                    Some("raw") => {
-                        if self.mapping(value, "`raw`").is_some() {
-                            worker.settings.raw = Some(value.clone());
-                        }
+                    Some("raw") if self.mapping(value, "`raw`").is_some() => {
+                        worker.settings.raw = Some(value.clone());
                     }
                     _ => {}
                 }
@@ -820,10 +843,28 @@ impl Lowerer {
             raw: None,
             span: Span::new(0, text_len),
         };
+        // A misspelled required key (`ownr:`) is reported as an unknown key with a did-you-mean;
+        // reading it as the key it stands for avoids a second "missing" diagnostic and keeps
+        // checking what it holds (the tasks, most importantly).
+        let mut stands_for: Vec<Option<&str>> = vec![None; entries.len()];
+        for required in ["workflow", "owner", "tasks"] {
+            if root.get(required).is_some() {
+                continue;
+            }
+            let misspelled = entries.iter().position(|entry| {
+                entry.key.as_str().is_some_and(|key| {
+                    !WORKFLOW_KEYS.contains(&key)
+                        && suggest::closest(key, WORKFLOW_KEYS.iter().copied()) == Some(required)
+                })
+            });
+            if let Some(index) = misspelled {
+                stands_for[index] = Some(required);
+            }
+        }
         let mut tasks_node = None;
-        for entry in entries {
+        for (index, entry) in entries.iter().enumerate() {
             let value = &entry.value;
-            match entry.key.as_str() {
+            match stands_for[index].or(entry.key.as_str()) {
                 Some("workflow") => workflow.name = self.string(value, "`workflow`"),
                 Some("version") => workflow.version = self.int(value, "`version`"),
                 Some("description") => {
@@ -873,16 +914,17 @@ impl Lowerer {
                     workflow.tasks_span = entry.key.span;
                     tasks_node = Some(value);
                 }
-                Some("raw") => {
-                    if self.mapping(value, "`raw`").is_some() {
-                        workflow.raw = Some(value.clone());
-                    }
+                Some("raw") if self.mapping(value, "`raw`").is_some() => {
+                    workflow.raw = Some(value.clone());
                 }
                 _ => {}
             }
         }
         let start = Span::empty_at(root.span.start as usize);
-        if workflow.name.is_none() && root.get("workflow").is_none() {
+        if workflow.name.is_none()
+            && !stands_for.contains(&Some("workflow"))
+            && root.get("workflow").is_none()
+        {
             self.missing(
                 start,
                 "workflow",
@@ -891,7 +933,21 @@ impl Lowerer {
             );
         }
         match tasks_node {
-            Some(node) => workflow.roots = self.task_list(node, Container::Root, "`tasks`"),
+            Some(node) => {
+                workflow.roots = self.task_list(node, Container::Root, "`tasks`");
+                // A `tasks:` that is not a mapping was reported as such.
+                if workflow.roots.is_empty() && (node.is_null() || node.as_mapping().is_some()) {
+                    let diagnostic = Diagnostic::new(
+                        &rules::empty_tasks::RULE,
+                        self.file,
+                        workflow.tasks_span,
+                        "the workflow has no tasks",
+                    )
+                    .with_label("no tasks")
+                    .with_help("Conductor rejects it: \"WorkflowTask list cannot be empty\"");
+                    self.report(diagnostic);
+                }
+            }
             None => self.missing(
                 start,
                 "tasks",
@@ -1072,7 +1128,12 @@ impl Lowerer {
                 return id;
             }
         };
-        if let Some(entry) = kind_entry {
+        let kind_key = kind_entry.or_else(|| {
+            entries
+                .iter()
+                .find(|entry| entry.key.as_str() == Some("raw"))
+        });
+        if let Some(entry) = kind_key {
             self.tasks[id.0 as usize].kind_span = entry.key.span;
         }
         let mut allowed: Vec<&str> = COMMON_TASK_KEYS
@@ -1107,7 +1168,7 @@ impl Lowerer {
         let entries_without_output: Vec<Entry> = entries
             .iter()
             .filter(|entry| {
-                !(entry.key.as_str() == Some("output") && !kind_accepts_output(kind_name))
+                (entry.key.as_str() != Some("output") || kind_accepts_output(kind_name))
                     && !entry
                         .key
                         .as_str()
@@ -1150,13 +1211,12 @@ impl Lowerer {
                     self.tasks[index].description =
                         self.string(value, "`description`").map(|text| text.value)
                 }
-                Some("input") => {
+                Some("input")
                     if self
                         .mapping(value, &format!("the input of {context}"))
-                        .is_some()
-                    {
-                        self.tasks[index].input = Some(value.clone());
-                    }
+                        .is_some() =>
+                {
+                    self.tasks[index].input = Some(value.clone());
                 }
                 Some("after") => self.tasks[index].after = self.ref_list(value, "`after`"),
                 Some("optional") => {
@@ -1184,10 +1244,12 @@ impl Lowerer {
                     self.tasks[index].output = Some(ty);
                     self.tasks[index].output_span = Some(entry.key.span);
                 }
-                Some("raw") if !kind_name.is_empty() && kind_name != "raw" => {
-                    if self.mapping(value, "`raw`").is_some() {
-                        self.tasks[index].raw = Some(value.clone());
-                    }
+                Some("raw")
+                    if !kind_name.is_empty()
+                        && kind_name != "raw"
+                        && self.mapping(value, "`raw`").is_some() =>
+                {
+                    self.tasks[index].raw = Some(value.clone());
                 }
                 Some("compensate") => {
                     let name = format!("{}_compensation", self.tasks[index].name.value);
@@ -1266,7 +1328,7 @@ impl Lowerer {
                         );
                         if value.get("url").is_none() && value.get("uri").is_none() {
                             self.missing(
-                                value.span,
+                                self.tasks[id.0 as usize].kind_span,
                                 "url",
                                 "`http`",
                                 "give the endpoint: `url: https://…`",
@@ -1282,10 +1344,11 @@ impl Lowerer {
                             const METHODS: &[&str] = &[
                                 "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE",
                             ];
-                            if !METHODS.contains(&method) && !method.contains("${") {
-                                if let Some(method_node) = value.get("method") {
-                                    self.bad_enum(method_node, "`http.method`", METHODS);
-                                }
+                            if !METHODS.contains(&method)
+                                && !method.contains("${")
+                                && let Some(method_node) = value.get("method")
+                            {
+                                self.bad_enum(method_node, "`http.method`", METHODS);
                             }
                         }
                         TaskKind::Http {
@@ -1331,6 +1394,25 @@ impl Lowerer {
                 match node.get("cases") {
                     Some(cases_node) => {
                         if let Some(entries) = self.mapping(cases_node, "`cases`") {
+                            if entries.is_empty() {
+                                let key_span = node
+                                    .as_mapping()
+                                    .and_then(|keys| {
+                                        keys.iter().find(|key| key.key.as_str() == Some("cases"))
+                                    })
+                                    .map_or(cases_node.span, |key| key.key.span);
+                                let diagnostic = Diagnostic::new(
+                                    &rules::empty_tasks::RULE,
+                                    self.file,
+                                    key_span,
+                                    "a switch needs at least one case",
+                                )
+                                .with_label("no cases")
+                                .with_help(
+                                    "Conductor: \"decisionCases should have atleast one task\"",
+                                );
+                                self.report(diagnostic);
+                            }
                             for (index, entry) in entries.iter().enumerate() {
                                 let Some(case_value) = self.string(&entry.key, "a case value")
                                 else {
@@ -1436,11 +1518,32 @@ impl Lowerer {
                         }
                     }
                     if condition.is_none() && items.is_none() {
-                        self.missing(value.span, "while", "`loop`", "give a JavaScript condition (`while:`) and/or a list to iterate (`items:`)");
+                        self.missing(self.tasks[id.0 as usize].kind_span, "while", "`loop`", "give a JavaScript condition (`while:`) and/or a list to iterate (`items:`)");
                     }
                 }
                 let body = match node.get("do") {
-                    Some(body) => self.task_list(body, container_of(0), "the loop body"),
+                    Some(body) => {
+                        let body_tasks = self.task_list(body, container_of(0), "the loop body");
+                        if body_tasks.is_empty() && (body.is_null() || body.as_mapping().is_some())
+                        {
+                            let key_span = node
+                                .as_mapping()
+                                .and_then(|keys| {
+                                    keys.iter().find(|key| key.key.as_str() == Some("do"))
+                                })
+                                .map_or(body.span, |key| key.key.span);
+                            let diagnostic = Diagnostic::new(
+                                &rules::empty_tasks::RULE,
+                                self.file,
+                                key_span,
+                                "the loop body is empty",
+                            )
+                            .with_label("no tasks")
+                            .with_help("Conductor: \"loopOver field is required\"");
+                            self.report(diagnostic);
+                        }
+                        body_tasks
+                    }
                     None => {
                         self.missing(
                             self.tasks[id.0 as usize].kind_span,
@@ -1569,7 +1672,7 @@ impl Lowerer {
                     for required in ["servers", "topic", "value"] {
                         if value.get(required).is_none() {
                             self.missing(
-                                value.span,
+                                self.tasks[id.0 as usize].kind_span,
                                 required,
                                 "`kafka`",
                                 "KAFKA_PUBLISH needs `servers`, `topic` and `value`",
@@ -1612,7 +1715,7 @@ impl Lowerer {
                     .and_then(|ty| self.string(ty, "`raw.type`"));
                 if task_type.is_none() {
                     self.missing(
-                        value.span,
+                        self.tasks[id.0 as usize].kind_span,
                         "type",
                         "a raw task",
                         "give the Conductor task type, e.g. `type: LLM_CHAT_COMPLETE`",

@@ -1,0 +1,266 @@
+//! Fixture-driven tests: every rule has a directory `tests/fixtures/rules/<CODE>/` holding a
+//! small project. Files named `pass*` must produce no diagnostic at all; other files carry
+//! inline annotations, YAML comment lines whose carets point at the line above:
+//!
+//! ```yaml
+//!     worker: biuld
+//!     #       ^^^^^ WF021
+//! ```
+//!
+//! An annotation matches a diagnostic with that code whose span starts on the annotated line at
+//! the first caret and (for single-line spans) ends at the last caret; an empty span is written
+//! as a single caret. A span starting in column 1, where no `#` fits before it, is written with
+//! the carets right after a `#` in column 1; they are read one column to the left (`#^^^^^^^^`
+//! under `workflow: x` marks `workflow`). Every diagnostic must be annotated and every annotation
+//! matched. The rendered diagnostics of each fixture are snapshotted too, so the messages users
+//! see are reviewed like code.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use wfc_compiler::config::Config;
+use wfc_compiler::project::{FileSystemLoader, InputFile, analyze};
+use wfc_compiler::source::ColumnUnit;
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Expected {
+    file: String,
+    line: usize,
+    start_column: usize,
+    end_column: usize,
+    code: String,
+}
+
+fn fixture_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rules")
+}
+
+fn annotations(file_name: &str, text: &str) -> Vec<Expected> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut expected = Vec::new();
+    for (index, line) in lines.iter().enumerate() {
+        let trimmed = line.trim_start();
+        let Some(after_hash) = trimmed.strip_prefix('#') else {
+            continue;
+        };
+        if !after_hash.trim_start().starts_with('^') {
+            continue;
+        }
+        // The annotated line is the closest previous line that is not an annotation.
+        let mut target = index;
+        while target > 0 {
+            target -= 1;
+            let candidate = lines[target].trim_start();
+            let is_annotation = candidate
+                .strip_prefix('#')
+                .is_some_and(|rest| rest.trim_start().starts_with('^'));
+            if !is_annotation {
+                break;
+            }
+        }
+        let caret = line.find('^').unwrap_or(0);
+        let carets = line[caret..]
+            .chars()
+            .take_while(|character| *character == '^')
+            .count();
+        let end_of_carets = caret + carets;
+        // `#^^^` in column 1 marks a span starting in column 1.
+        let start = if line.starts_with("#^") { 0 } else { caret };
+        let end = start + carets;
+        for code in line[end_of_carets..]
+            .split_whitespace()
+            .filter(|word| word.starts_with("WF"))
+        {
+            expected.push(Expected {
+                file: file_name.to_string(),
+                line: target + 1,
+                start_column: start + 1,
+                end_column: end + 1,
+                code: code.to_string(),
+            });
+        }
+    }
+    expected
+}
+
+fn run_fixture(directory: &Path) -> (Vec<String>, String) {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(directory)
+        .expect("fixture dir")
+        .map(|entry| entry.expect("entry").path())
+        .filter(|path| {
+            path.extension()
+                .is_some_and(|extension| extension == "yaml")
+        })
+        .collect();
+    files.sort();
+    // Paths relative to the package (the working directory of tests) keep the snapshots portable.
+    let inputs: Vec<InputFile> = files
+        .iter()
+        .map(|path| InputFile {
+            path: path
+                .strip_prefix(env!("CARGO_MANIFEST_DIR"))
+                .unwrap_or(path)
+                .to_path_buf(),
+            text: std::fs::read_to_string(path).expect("read fixture"),
+        })
+        .collect();
+    let analysis = analyze(inputs.clone(), &FileSystemLoader, &Config::default());
+    let mut problems = Vec::new();
+    let mut expected: Vec<Expected> = Vec::new();
+    for input in &inputs {
+        let name = input
+            .path
+            .file_name()
+            .and_then(|name| name.to_str())
+            .unwrap_or_default()
+            .to_string();
+        expected.extend(annotations(&name, &input.text));
+    }
+    let mut actual: Vec<(Expected, String)> = Vec::new();
+    for diagnostic in &analysis.diagnostics {
+        let source = analysis.sources.get(diagnostic.file).expect("file");
+        let start = source.line_index.line_column(
+            &source.text,
+            diagnostic.span.start as usize,
+            ColumnUnit::Char,
+        );
+        let end = source.line_index.line_column(
+            &source.text,
+            diagnostic.span.end as usize,
+            ColumnUnit::Char,
+        );
+        let end_column = if diagnostic.span.is_empty() {
+            start.column as usize + 1
+        } else if end.line == start.line {
+            end.column as usize
+        } else {
+            let line_text = source
+                .text
+                .lines()
+                .nth(start.line as usize - 1)
+                .unwrap_or_default();
+            line_text.chars().count() + 1
+        };
+        let name = Path::new(&source.path)
+            .file_name()
+            .and_then(|name| name.to_str())
+            .unwrap_or_default()
+            .to_string();
+        actual.push((
+            Expected {
+                file: name,
+                line: start.line as usize,
+                start_column: start.column as usize,
+                end_column,
+                code: diagnostic.code.to_string(),
+            },
+            format!(
+                "{}: {}",
+                diagnostic.message,
+                diagnostic.label.clone().unwrap_or_default()
+            ),
+        ));
+    }
+    for (found, message) in &actual {
+        if found.file.starts_with("pass") {
+            problems.push(format!(
+                "{}:{}:{} unexpected {} in a pass file: {message}",
+                found.file, found.line, found.start_column, found.code
+            ));
+        } else if !expected.contains(found) {
+            problems.push(format!(
+                "{}:{}:{}-{} unannotated {}: {message}",
+                found.file, found.line, found.start_column, found.end_column, found.code
+            ));
+        }
+    }
+    for wanted in &expected {
+        if !actual.iter().any(|(found, _)| found == wanted) {
+            problems.push(format!(
+                "{}:{}:{}-{} expected {} was not reported",
+                wanted.file, wanted.line, wanted.start_column, wanted.end_column, wanted.code
+            ));
+        }
+    }
+    let rendered = wfc_compiler::render::human::render(
+        &analysis.sources,
+        &analysis.diagnostics,
+        &wfc_compiler::render::Options::default(),
+    );
+    (problems, rendered)
+}
+
+#[test]
+fn every_rule_fixture_matches_its_annotations() {
+    let root = fixture_root();
+    let mut directories: Vec<PathBuf> = std::fs::read_dir(&root)
+        .expect("fixtures/rules")
+        .map(|entry| entry.expect("entry").path())
+        .filter(|path| path.is_dir())
+        .collect();
+    directories.sort();
+    let mut failures: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for directory in &directories {
+        let name = directory
+            .file_name()
+            .and_then(|name| name.to_str())
+            .unwrap_or_default()
+            .to_string();
+        let (problems, rendered) = run_fixture(directory);
+        // The fixture must exercise the rule it is named after.
+        let code = name.split('-').next().unwrap_or_default().to_string();
+        let mentions_code = std::fs::read_dir(directory)
+            .expect("dir")
+            .filter_map(|entry| std::fs::read_to_string(entry.expect("entry").path()).ok())
+            .any(|text| {
+                annotations("", &text)
+                    .iter()
+                    .any(|annotation| annotation.code == code)
+            });
+        let mut problems = problems;
+        if !mentions_code {
+            problems.push(format!("no annotation expects {code}"));
+        }
+        let has_pass = std::fs::read_dir(directory).expect("dir").any(|entry| {
+            entry
+                .expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .starts_with("pass")
+        });
+        if !has_pass {
+            problems.push("no pass file (a correct case)".to_string());
+        }
+        if !problems.is_empty() {
+            failures.insert(name.clone(), problems);
+        }
+        insta::with_settings!({snapshot_path => "snapshots/rules", prepend_module_to_snapshot => false}, {
+            insta::assert_snapshot!(name, rendered);
+        });
+    }
+    for rule in wfc_compiler::rules::ALL {
+        if !directories.iter().any(|directory| {
+            directory
+                .file_name()
+                .and_then(|name| name.to_str())
+                .is_some_and(|name| name.split('-').next() == Some(rule.code))
+        }) {
+            failures
+                .entry(rule.code.to_string())
+                .or_default()
+                .push(format!(
+                    "rule {} `{}` has no fixture directory",
+                    rule.code, rule.name
+                ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "fixture failures:\n{}",
+        failures
+            .iter()
+            .map(|(name, problems)| format!("{name}:\n  {}", problems.join("\n  ")))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
