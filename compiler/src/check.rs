@@ -555,12 +555,32 @@ impl<'workflow> WorkflowChecker<'workflow> {
                 // Two keys of one task list: already reported as a duplicate YAML key (WF002).
                 Some(first) if workflow.task(*first).container == task.container => {}
                 Some(first) => {
-                    let first_span = workflow.task(*first).name.span;
+                    let first_task = workflow.task(*first);
+                    // A compensation is named after its task: say so where it is involved.
+                    let compensation_of = |task: &Task| match task.container {
+                        Container::Task {
+                            task: compensated,
+                            slot: COMPENSATION_SLOT,
+                        } => Some(workflow.task(compensated).name.value.clone()),
+                        _ => None,
+                    };
+                    let label = match compensation_of(task) {
+                        Some(compensated) => {
+                            format!("the compensation of `{compensated}` takes this name")
+                        }
+                        None => "defined again here".to_string(),
+                    };
+                    let first_label = match compensation_of(first_task) {
+                        Some(compensated) => {
+                            format!("taken by the compensation of `{compensated}`")
+                        }
+                        None => "first defined here".to_string(),
+                    };
                     sink.push(
                         Diagnostic::new(&rules::duplicate_task_ref::RULE, self.file, task.name.span, format!("duplicate task reference `{}`", task.name.value))
-                            .with_label("defined again here")
-                            .with_secondary(self.file, first_span, "first defined here")
-                            .with_help("reference names are unique across the whole workflow, nested tasks included"),
+                            .with_label(label)
+                            .with_secondary(self.file, first_task.name.span, first_label)
+                            .with_help("reference names are unique across the whole workflow, nested tasks and compensations (`REF_compensation`) included"),
                     );
                 }
                 None => {
@@ -568,6 +588,7 @@ impl<'workflow> WorkflowChecker<'workflow> {
                 }
             }
         }
+        let mut raw_spans: HashMap<String, Span> = HashMap::new();
         for task in &workflow.tasks {
             let raw = match &task.kind {
                 TaskKind::Raw { fields, .. } => Some(fields),
@@ -576,6 +597,7 @@ impl<'workflow> WorkflowChecker<'workflow> {
             if let Some(raw) = raw {
                 let mut nested = Vec::new();
                 collect_raw_references(raw, &mut nested);
+                nested.sort_by_key(|(_, span)| span.start);
                 for (name, span) in nested {
                     if let Some(first) = self.by_name.get(name.as_str()) {
                         let first_span = workflow.task(*first).name.span;
@@ -587,13 +609,10 @@ impl<'workflow> WorkflowChecker<'workflow> {
                                 format!("duplicate task reference `{name}`"),
                             )
                             .with_label("defined again inside raw JSON")
-                            .with_secondary(
-                                self.file,
-                                first_span,
-                                "first defined here",
-                            ),
+                            .with_secondary(self.file, first_span, "first defined here")
+                            .with_help("reference names are unique across the whole workflow, raw JSON included"),
                         );
-                    } else if self.raw_refs.insert(name.clone(), task.id).is_some() {
+                    } else if let Some(first_span) = raw_spans.get(name.as_str()) {
                         sink.push(
                             Diagnostic::new(
                                 &rules::duplicate_task_ref::RULE,
@@ -601,8 +620,13 @@ impl<'workflow> WorkflowChecker<'workflow> {
                                 span,
                                 format!("duplicate task reference `{name}`"),
                             )
-                            .with_label("defined again inside raw JSON"),
+                            .with_label("defined again inside raw JSON")
+                            .with_secondary(self.file, *first_span, "first defined here")
+                            .with_help("reference names are unique across the whole workflow, raw JSON included"),
                         );
+                    } else {
+                        self.raw_refs.insert(name.clone(), task.id);
+                        raw_spans.insert(name, span);
                     }
                 }
             }
@@ -946,7 +970,8 @@ impl<'workflow> WorkflowChecker<'workflow> {
                             items.span,
                             "`for_each` over a value that may be absent",
                         )
-                        .with_label(format!("`{items_type}` may be null")),
+                        .with_label(format!("`{items_type}` may be null"))
+                        .with_help("fan out over a list that is always present (an input with a default, for instance)"),
                     );
                 }
                 let (expected, what) = match target {
@@ -977,12 +1002,25 @@ impl<'workflow> WorkflowChecker<'workflow> {
                         _ => Type::builtin_object(&[("input", item_type.clone())], false),
                     };
                     if let Err(mismatch) = assignable(&item_as_input, &expected) {
+                        let scalar_items = !matches!(
+                            item_type.structure(),
+                            Type::Object(_) | Type::Map(_) | Type::Any | Type::Error
+                        );
+                        let help = if scalar_items {
+                            format!(
+                                "each item is the whole input of {what}; a `{item_type}` item arrives as `{{input: {item_type}}}`"
+                            )
+                        } else {
+                            format!("each item is the whole input of {what}")
+                        };
                         self.report_mismatch(
                             items.span,
+                            None,
                             &mismatch,
                             &item_as_input,
                             &expected,
-                            &format!("each item is the input of {what}"),
+                            "the items of `for_each`",
+                            Some(help),
                         );
                     }
                 }
@@ -1679,7 +1717,9 @@ impl<'workflow> WorkflowChecker<'workflow> {
         if let Some(signature) = scope.workflows.get(&target.name.value) {
             return Some(signature);
         }
-        if target.external {
+        // A path the project could not read was reported when it was read.
+        let is_path = target.name.value.ends_with(".yaml") || target.name.value.ends_with(".yml");
+        if target.external || is_path {
             return None;
         }
         let mut diagnostic = Diagnostic::new(
@@ -1755,7 +1795,7 @@ impl<'workflow> WorkflowChecker<'workflow> {
                                 &rules::type_mismatch::RULE,
                                 self.file,
                                 node.span,
-                                format!("invalid value for {what}{path}"),
+                                format!("invalid value for {}", with_path(what, &path)),
                             )
                             .with_label(format!("`{text}` is not one of {}", values.join(", ")));
                             if let Some(candidate) =
@@ -1771,8 +1811,16 @@ impl<'workflow> WorkflowChecker<'workflow> {
                     }
                     let found_type = found.into_type();
                     if let Err(mismatch) = assignable(&found_type, expected) {
-                        let context = format!("{what}{path}");
-                        self.report_mismatch(node.span, &mismatch, &found_type, expected, &context);
+                        let context = with_path(what, &path);
+                        self.report_mismatch(
+                            node.span,
+                            Some(node),
+                            &mismatch,
+                            &found_type,
+                            expected,
+                            &context,
+                            None,
+                        );
                     }
                 }
                 NodeKind::Sequence(items) => match &expected_structure {
@@ -1795,6 +1843,7 @@ impl<'workflow> WorkflowChecker<'workflow> {
                         if let Some(expected) = &expected {
                             self.report_mismatch(
                                 node.span,
+                                Some(node),
                                 &Mismatch::Incompatible {
                                     path: String::new(),
                                     found: found.clone(),
@@ -1802,7 +1851,8 @@ impl<'workflow> WorkflowChecker<'workflow> {
                                 },
                                 &found,
                                 expected,
-                                &format!("{what}{path}"),
+                                &with_path(what, &path),
+                                None,
                             );
                         }
                         for element in items {
@@ -1835,7 +1885,11 @@ impl<'workflow> WorkflowChecker<'workflow> {
                                         &rules::missing_contract_input::RULE,
                                         self.file,
                                         node.span,
-                                        format!("missing field `{}` in {what}{path}", field.name),
+                                        format!(
+                                            "missing field `{}` in {}",
+                                            field.name,
+                                            with_path(what, &path)
+                                        ),
                                     )
                                     .with_label(format!(
                                         "`{}: {}` is required",
@@ -1865,6 +1919,7 @@ impl<'workflow> WorkflowChecker<'workflow> {
                         if let Some(expected) = &expected {
                             self.report_mismatch(
                                 node.span,
+                                Some(node),
                                 &Mismatch::Incompatible {
                                     path: String::new(),
                                     found: found.clone(),
@@ -1872,7 +1927,8 @@ impl<'workflow> WorkflowChecker<'workflow> {
                                 },
                                 &found,
                                 expected,
-                                &format!("{what}{path}"),
+                                &with_path(what, &path),
+                                None,
                             );
                         }
                         for entry in entries {
@@ -1884,27 +1940,62 @@ impl<'workflow> WorkflowChecker<'workflow> {
         }
     }
 
+    /// Reports a value of type `found` used where `expected` is required. `node` is the value as
+    /// written (for hints about quoting); `help` replaces the generic hints.
+    #[allow(clippy::too_many_arguments)]
     fn report_mismatch(
         &mut self,
         span: Span,
+        node: Option<&Node>,
         mismatch: &Mismatch,
         found: &Type,
         expected: &Type,
         context: &str,
+        help: Option<String>,
     ) {
         let diagnostic = match mismatch {
             Mismatch::Optional => Diagnostic::new(&rules::optional_value::RULE, self.file, span, format!("{context} may be absent"))
                 .with_label(format!("`{found}` may be null, `{expected}` is required"))
-                .with_help("give the value a default, read a value that is always present, or make the contract input optional"),
+                .with_help(help.unwrap_or_else(|| "read a value that is always present, or make the receiving field optional or give it a default".to_string())),
             Mismatch::Incompatible { path, found: inner_found, expected: inner_expected } => {
                 let label = if path.is_empty() {
                     format!("expected `{expected}`, found `{found}`")
+                } else if *inner_found == Type::Null {
+                    format!("at `{path}`: expected `{inner_expected}`, found nothing")
                 } else {
                     format!("at `{path}`: expected `{inner_expected}`, found `{inner_found}`")
                 };
                 let mut diagnostic = Diagnostic::new(&rules::type_mismatch::RULE, self.file, span, format!("type mismatch in {context}")).with_label(label);
-                if matches!((found.structure(), expected.required().structure()), (Type::String, Type::Int | Type::Number | Type::Bool)) {
-                    diagnostic = diagnostic.with_help("a quoted YAML value is a string; remove the quotes for a number or boolean");
+                let wants_scalar = matches!(
+                    expected.required().structure(),
+                    Type::Int | Type::Number | Type::Bool
+                );
+                let scalar = node.and_then(Node::as_scalar);
+                let hint = if let Some(help) = help {
+                    Some(help)
+                } else if wants_scalar
+                    && scalar.is_some_and(|scalar| {
+                        scalar.style.is_quoted()
+                            && !scalar.value.contains("${")
+                            && !matches!(
+                                crate::syntax::resolve_plain(&scalar.value),
+                                PlainValue::String | PlainValue::Null
+                            )
+                    })
+                {
+                    Some("a quoted YAML value is a string; remove the quotes".to_string())
+                } else if wants_scalar
+                    && scalar.is_some_and(|scalar| {
+                        scalar.value.contains("${")
+                            && !expression::scan(&scalar.value).is_single_expression()
+                    })
+                {
+                    Some("text around a `${...}` expression makes the value a string".to_string())
+                } else {
+                    None
+                };
+                if let Some(hint) = hint {
+                    diagnostic = diagnostic.with_help(hint);
                 }
                 diagnostic
             }
@@ -2045,10 +2136,17 @@ impl<'workflow> WorkflowChecker<'workflow> {
                                         span_of(&rest[0].range()),
                                         format!("unknown workflow input `{input}`"),
                                     );
-                                    diagnostic = match suggest::closest(
+                                    let suggestion = suggest::closest(
                                         input,
                                         self.inputs.fields.iter().map(|field| field.name.as_str()),
-                                    ) {
+                                    )
+                                    .map(str::to_string);
+                                    // The misspelled input is the one meant: do not also call
+                                    // it unused.
+                                    if let Some(candidate) = &suggestion {
+                                        self.used_inputs.insert(candidate.clone());
+                                    }
+                                    diagnostic = match suggestion.as_deref() {
                                         Some(candidate) => diagnostic
                                             .with_label(format!("did you mean `{candidate}`?"))
                                             .with_replacement(
@@ -2081,7 +2179,18 @@ impl<'workflow> WorkflowChecker<'workflow> {
                                     span_of(&rest[0].range()),
                                     format!("unknown workflow variable `{variable}`"),
                                 );
-                                diagnostic = match suggest::closest(variable, self.variables.fields.iter().map(|field| field.name.as_str())) {
+                                let suggestion = suggest::closest(
+                                    variable,
+                                    self.variables
+                                        .fields
+                                        .iter()
+                                        .map(|field| field.name.as_str()),
+                                )
+                                .map(str::to_string);
+                                if let Some(candidate) = &suggestion {
+                                    self.used_variables.insert(candidate.clone());
+                                }
+                                diagnostic = match suggestion.as_deref() {
                                     Some(candidate) => diagnostic.with_label(format!("did you mean `{candidate}`?")).with_replacement(format!("use `{candidate}`"), candidate),
                                     None => diagnostic.with_label("never set").with_help("set it with a `set:` task or declare it under `variables:`"),
                                 };
@@ -2276,16 +2385,15 @@ impl<'workflow> WorkflowChecker<'workflow> {
                 (SegmentKind::Wildcard, Type::Object(_)) => Type::List(Box::new(Type::Any)),
                 (SegmentKind::Complex | SegmentKind::Dynamic, _) => return Type::Any,
                 (kind, other) => {
-                    let what = match kind {
-                        SegmentKind::Field(name) => format!("field `{name}`"),
-                        SegmentKind::Index(_) => "an index".to_string(),
-                        _ => "this".to_string(),
+                    let message = match kind {
+                        SegmentKind::Field(name) => format!("`{described}` has no field `{name}`"),
+                        _ => format!("`{described}` is not a list"),
                     };
                     let diagnostic = Diagnostic::new(
                         &rules::unknown_field::RULE,
                         self.file,
                         span_of(&segment.range()),
-                        format!("`{described}` has no {what}"),
+                        message,
                     )
                     .with_label(format!("`{described}` is `{other}`"));
                     self.report(diagnostic);
@@ -2790,6 +2898,14 @@ impl<'workflow> WorkflowChecker<'workflow> {
 
     fn check_unused(&mut self) {
         let workflow = self.workflow;
+        // A task that could not be read may read anything: stay quiet rather than guess.
+        if workflow
+            .tasks
+            .iter()
+            .any(|task| matches!(task.kind, TaskKind::Invalid))
+        {
+            return;
+        }
         if !self.all_inputs_used {
             for field in &workflow.inputs.fields {
                 if !self.used_inputs.contains(&field.name) {
@@ -3088,4 +3204,19 @@ fn collect_raw_references(node: &Node, found: &mut Vec<(String, Span)>) {
             NodeKind::Scalar(_) => {}
         }
     }
+}
+
+/// Puts a path inside a value into its description: `input `window` of worker `w`` and `.hours`
+/// give `input `window.hours` of worker `w``; descriptions without a name get ` at `.hours``.
+fn with_path(what: &str, path: &str) -> String {
+    if path.is_empty() {
+        return what.to_string();
+    }
+    if let Some(open) = what.find('`')
+        && let Some(close) = what[open + 1..].find('`')
+    {
+        let close = open + 1 + close;
+        return format!("{}{path}{}", &what[..close], &what[close..]);
+    }
+    format!("{what} at `{path}`")
 }

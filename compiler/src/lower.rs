@@ -522,15 +522,22 @@ impl Lowerer {
         if let Some(default) = default {
             field.has_default = true;
             field.optional = true;
-            if let Err(problem) = literal_matches_type(default, &ty) {
+            if let Some((wrong, problem)) = literal_mismatch(default, &ty) {
+                let help = if is_quoted_non_string(wrong) {
+                    format!(
+                        "the field is declared as `{ty}`; a quoted YAML value is a string, remove the quotes"
+                    )
+                } else {
+                    format!("the field is declared as `{ty}`")
+                };
                 let diagnostic = Diagnostic::new(
                     &rules::invalid_default::RULE,
                     self.file,
-                    default.span,
+                    wrong.span,
                     format!("default of `{name}` does not match its type"),
                 )
                 .with_label(problem)
-                .with_help(format!("the field is declared as `{ty}`"));
+                .with_help(help);
                 self.report(diagnostic);
             }
         }
@@ -676,10 +683,14 @@ impl Lowerer {
                         &rules::wrong_value_type::RULE,
                         self.file,
                         node.span,
-                        format!("{context} must be an object type"),
+                        format!("{context} must be a mapping of fields"),
                     )
                     .with_label(format!("found `{other}`"))
-                    .with_help("declare the fields as a mapping, or write `any`");
+                    .with_help(if matches!(other, Type::Unresolved(..)) {
+                        "a named type cannot stand for a whole contract input or output: list the fields, or write `any`"
+                    } else {
+                        "declare the fields as a mapping, or write `any`"
+                    });
                     self.report(diagnostic);
                     ObjectType {
                         fields: Vec::new(),
@@ -1061,6 +1072,14 @@ impl Lowerer {
             raw: None,
             span,
         });
+        let patched;
+        let node = match self.misspelled_kind(node, &context) {
+            Some(renamed) => {
+                patched = renamed;
+                &patched
+            }
+            None => node,
+        };
         let Some(entries) = self.mapping(node, &context) else {
             return id;
         };
@@ -1122,8 +1141,8 @@ impl Lowerer {
                     (None, None) => diagnostic.with_help(format!("add one of: {}", KIND_KEYS.join(", "))),
                 };
                 self.report(diagnostic);
-                // Still read the common keys so that references inside are checked.
-                self.check_keys(entries, &[COMMON_TASK_KEYS, KIND_KEYS], &context);
+                // Still read the common keys so that references inside are checked. Without a
+                // kind, other keys cannot be judged: the missing kind is the one diagnostic.
                 self.common_task_keys(id, entries, "", &context);
                 return id;
             }
@@ -1181,6 +1200,48 @@ impl Lowerer {
         let kind = self.task_kind(id, kind_name, node, &context);
         self.tasks[id.0 as usize].kind = kind;
         id
+    }
+
+    /// A task without a kind key whose unknown key is a misspelled kind key (`wroker:`): reports
+    /// the key and returns the task with the key renamed, so that it is checked as intended.
+    fn misspelled_kind(&mut self, node: &Node, context: &str) -> Option<Node> {
+        let entries = node.as_mapping()?;
+        let has_kind = entries.iter().any(|entry| {
+            entry
+                .key
+                .as_str()
+                .is_some_and(|key| KIND_KEYS.contains(&key) || key == "raw")
+        });
+        if has_kind {
+            return None;
+        }
+        let (index, candidate) = entries.iter().enumerate().find_map(|(index, entry)| {
+            let key = entry.key.as_str()?;
+            if COMMON_TASK_KEYS.contains(&key) {
+                return None;
+            }
+            suggest::closest(key, KIND_KEYS.iter().copied()).map(|candidate| (index, candidate))
+        })?;
+        let key = &entries[index].key;
+        let diagnostic = Diagnostic::new(
+            &rules::unknown_key::RULE,
+            self.file,
+            key.span,
+            format!(
+                "unknown key `{}` in {context}",
+                key.as_str().unwrap_or_default()
+            ),
+        )
+        .with_label(format!("did you mean `{candidate}`?"))
+        .with_replacement(format!("rename to `{candidate}`"), candidate);
+        self.report(diagnostic);
+        let mut renamed = node.clone();
+        if let NodeKind::Mapping(entries) = &mut renamed.kind
+            && let NodeKind::Scalar(scalar) = &mut entries[index].key.kind
+        {
+            scalar.value = candidate.to_string();
+        }
+        Some(renamed)
     }
 
     fn report_extra_kinds(&mut self, context: &str, chosen: &Entry, others: &[&&Entry]) {
@@ -1474,16 +1535,26 @@ impl Lowerer {
                     (None, Some(_)) => self
                         .workflow_target(node, "sub_workflow", context)
                         .map(ForEachTarget::SubWorkflow),
-                    (Some(_), Some(sub_workflow)) => {
+                    (Some(worker), Some(sub_workflow)) => {
+                        let span = node
+                            .as_mapping()
+                            .and_then(|entries| {
+                                entries
+                                    .iter()
+                                    .find(|entry| entry.key.as_str() == Some("sub_workflow"))
+                            })
+                            .map_or(sub_workflow.span, |entry| entry.key.span);
                         let diagnostic = Diagnostic::new(
                             &rules::unknown_task_kind::RULE,
                             self.file,
-                            sub_workflow.span,
+                            span,
                             "`for_each` runs either a worker or a sub-workflow",
                         )
+                        .with_label("`worker` is given too")
                         .with_help("remove `worker:` or `sub_workflow:`");
                         self.report(diagnostic);
-                        None
+                        // Check the rest as the worker fan-out.
+                        self.string(worker, "`worker`").map(ForEachTarget::Worker)
                     }
                     (None, None) => {
                         self.missing(
@@ -1780,34 +1851,42 @@ pub fn parse_duration_ms(text: &str) -> Option<u64> {
 
 /// Checks a literal YAML value (no expressions resolved) against a type, for defaults.
 pub fn literal_matches_type(node: &Node, ty: &Type) -> Result<(), String> {
+    literal_mismatch(node, ty).map_or(Ok(()), |(_, problem)| Err(problem))
+}
+
+/// The innermost node of a literal that does not match `ty`, with what is wrong.
+fn literal_mismatch<'node>(node: &'node Node, ty: &Type) -> Option<(&'node Node, String)> {
     let found = node.kind_name();
-    let mismatch = || Err(format!("found {found}, expected `{ty}`"));
+    let mismatch = || Some((node, format!("found {found}, expected `{ty}`")));
     match (ty.structure(), node.plain_value()) {
-        (Type::Any | Type::Error | Type::Unresolved(..), _) => Ok(()),
-        (Type::Optional(_) | Type::Null, Some(PlainValue::Null)) => Ok(()),
-        (Type::Optional(inner), _) => literal_matches_type(node, inner),
-        (Type::String, Some(PlainValue::String)) => Ok(()),
-        (Type::Int, Some(PlainValue::Int(_))) => Ok(()),
-        (Type::Number, Some(PlainValue::Int(_) | PlainValue::Float(_))) => Ok(()),
-        (Type::Bool, Some(PlainValue::Bool(_))) => Ok(()),
+        (Type::Any | Type::Error | Type::Unresolved(..), _) => None,
+        (Type::Optional(_) | Type::Null, Some(PlainValue::Null)) => None,
+        (Type::Optional(inner), _) => literal_mismatch(node, inner),
+        (Type::String, Some(PlainValue::String)) => None,
+        (Type::Int, Some(PlainValue::Int(_))) => None,
+        (Type::Number, Some(PlainValue::Int(_) | PlainValue::Float(_))) => None,
+        (Type::Bool, Some(PlainValue::Bool(_))) => None,
         (Type::Enum(values), Some(_)) => {
             let text = node.as_str().unwrap_or_default();
             if values.iter().any(|value| value == text) {
-                Ok(())
+                None
             } else {
-                Err(format!("`{text}` is not one of {}", values.join(", ")))
+                Some((
+                    node,
+                    format!("`{text}` is not one of {}", values.join(", ")),
+                ))
             }
         }
         (Type::List(item), None) => match node.as_sequence() {
             Some(items) => items
                 .iter()
-                .try_for_each(|element| literal_matches_type(element, item)),
+                .find_map(|element| literal_mismatch(element, item)),
             None => mismatch(),
         },
         (Type::Map(value_type), None) => match node.as_mapping() {
             Some(entries) => entries
                 .iter()
-                .try_for_each(|entry| literal_matches_type(&entry.value, value_type)),
+                .find_map(|entry| literal_mismatch(&entry.value, value_type)),
             None => mismatch(),
         },
         (Type::Object(object), None) => match node.as_mapping() {
@@ -1817,17 +1896,32 @@ pub fn literal_matches_type(node: &Node, ty: &Type) -> Result<(), String> {
                         .iter()
                         .find(|entry| entry.key.as_str() == Some(field.name.as_str()))
                     {
-                        Some(entry) => literal_matches_type(&entry.value, &field.ty)?,
+                        Some(entry) => {
+                            if let Some(problem) = literal_mismatch(&entry.value, &field.ty) {
+                                return Some(problem);
+                            }
+                        }
                         None if field.optional => {}
-                        None => return Err(format!("missing field `{}`", field.name)),
+                        None => return Some((node, format!("missing field `{}`", field.name))),
                     }
                 }
-                Ok(())
+                None
             }
             None => mismatch(),
         },
         _ => mismatch(),
     }
+}
+
+/// Whether a quoted scalar would be a number or boolean without its quotes.
+fn is_quoted_non_string(node: &Node) -> bool {
+    node.as_scalar().is_some_and(|scalar| {
+        scalar.style.is_quoted()
+            && matches!(
+                crate::syntax::resolve_plain(&scalar.value),
+                PlainValue::Int(_) | PlainValue::Float(_) | PlainValue::Bool(_)
+            )
+    })
 }
 
 #[cfg(test)]
