@@ -33,11 +33,11 @@ pub struct WorkflowSignature {
 #[derive(Debug, Default, Clone)]
 pub struct Scope {
     /// Worker contracts by name, with named types already resolved.
-    pub workers: HashMap<String, Worker>,
+    pub workers: HashMap<String, std::sync::Arc<Worker>>,
     /// Named types by name, resolved.
     pub types: HashMap<String, Type>,
     /// Sub-workflow signatures by workflow name and by file path.
-    pub workflows: HashMap<String, WorkflowSignature>,
+    pub workflows: HashMap<String, std::sync::Arc<WorkflowSignature>>,
 }
 
 /// Resolves `Type::Unresolved` names against `types`, reporting unknown names into `diagnostics`.
@@ -485,6 +485,10 @@ pub struct WorkflowChecker<'workflow> {
     used_variables: HashSet<String>,
     read_outputs: HashSet<TaskId>,
     declared_task_outputs: HashMap<TaskId, Type>,
+    /// Output types already computed (they do not depend on the reader).
+    output_types: HashMap<TaskId, std::rc::Rc<Type>>,
+    /// Set when an expression could not be parsed: anything may have been meant to be read.
+    opaque_reads: bool,
 }
 
 impl<'workflow> WorkflowChecker<'workflow> {
@@ -513,6 +517,8 @@ impl<'workflow> WorkflowChecker<'workflow> {
             used_variables: HashSet::new(),
             read_outputs: HashSet::new(),
             declared_task_outputs: HashMap::new(),
+            output_types: HashMap::new(),
+            opaque_reads: false,
         };
         checker.prepare();
         checker
@@ -1176,6 +1182,10 @@ impl<'workflow> WorkflowChecker<'workflow> {
                 result,
             } => {
                 self.check_input_values(task);
+                // The expression is refused below, but what it reads is still checked and counted.
+                if status.as_str().is_some_and(|text| text.contains("${")) {
+                    self.check_value(status, None, reader, "the terminate status");
+                }
                 let literal = status
                     .as_str()
                     .filter(|text| status.as_scalar().is_some_and(|_| !text.contains("${")));
@@ -1237,6 +1247,12 @@ impl<'workflow> WorkflowChecker<'workflow> {
             TaskKind::Kafka { request } => {
                 self.check_input_values(task);
                 self.check_value(request, None, reader, "the Kafka request");
+                self.check_kafka_servers(request);
+                for key in ["headers", "value"] {
+                    if let Some(part) = request.get(key) {
+                        self.check_secrets(part);
+                    }
+                }
             }
             TaskKind::Noop => self.check_input_values(task),
             TaskKind::Join { on } | TaskKind::ExclusiveJoin { on, .. } => {
@@ -1304,6 +1320,9 @@ impl<'workflow> WorkflowChecker<'workflow> {
         if let Some(raw) = &task.raw {
             self.check_value(raw, None, reader, "a raw field");
         }
+        if let Some(input) = &task.input {
+            self.check_secrets(input);
+        }
         if task.permissive == Some(true)
             && task
                 .optional
@@ -1366,16 +1385,17 @@ impl<'workflow> WorkflowChecker<'workflow> {
                         &format!("input `{key}` of {what}"),
                     );
                     if let Some(message) = &field.deprecated {
-                        self.report(
-                            Diagnostic::new(
-                                &rules::unknown_contract_input::RULE,
-                                self.file,
-                                entry.key.span,
-                                format!("input `{key}` is deprecated"),
-                            )
-                            .with_label(message.clone())
-                            .with_tag(crate::diagnostic::DiagnosticTag::Deprecated),
-                        );
+                        let mut diagnostic = Diagnostic::new(
+                            &rules::unknown_contract_input::RULE,
+                            self.file,
+                            entry.key.span,
+                            format!("input `{key}` is deprecated"),
+                        )
+                        .with_label(message.clone())
+                        .with_tag(crate::diagnostic::DiagnosticTag::Deprecated);
+                        // Still declared and still working: a warning, not an error.
+                        diagnostic.severity = crate::diagnostic::Severity::Warning;
+                        self.report(diagnostic);
                     }
                 }
                 None => {
@@ -1396,6 +1416,9 @@ impl<'workflow> WorkflowChecker<'workflow> {
                         Some(candidate) => diagnostic
                             .with_label(format!("did you mean `{candidate}`?"))
                             .with_replacement(format!("rename to `{candidate}`"), candidate),
+                        None if what.starts_with("workflow") => {
+                            diagnostic.with_label("not one of its `inputs`")
+                        }
                         None => diagnostic.with_label("not declared by the contract"),
                     };
                     if let Some((file, span)) = declared_at
@@ -1408,11 +1431,22 @@ impl<'workflow> WorkflowChecker<'workflow> {
                 }
             }
         }
+        // A misspelled input (`custmer_id`) was reported with a did-you-mean; the input it stands
+        // for is not missing as well.
+        let misspelled: Vec<&str> = entries
+            .iter()
+            .filter_map(|entry| entry.key.as_str())
+            .filter(|key| contract.field(key).is_none())
+            .filter_map(|key| {
+                suggest::closest(key, contract.fields.iter().map(|field| field.name.as_str()))
+            })
+            .collect();
         let missing: Vec<&Field> = contract
             .fields
             .iter()
             .filter(|field| {
                 !field.optional
+                    && !misspelled.contains(&field.name.as_str())
                     && !entries
                         .iter()
                         .any(|entry| entry.key.as_str() == Some(field.name.as_str()))
@@ -1423,11 +1457,19 @@ impl<'workflow> WorkflowChecker<'workflow> {
                 .iter()
                 .map(|field| format!("`{}`", field.name))
                 .collect();
+            // The input mapping when it fits on one line, otherwise the kind key: underlining a
+            // whole block of inputs says less than pointing at what is called.
             let span = task
                 .input
                 .as_ref()
-                .and_then(|input| entries.first().map(|_| input.span))
-                .unwrap_or(task.kind_span);
+                .filter(|input| {
+                    !entries.is_empty()
+                        && !self
+                            .source
+                            .get(input.span.range())
+                            .is_some_and(|text| text.contains('\n'))
+                })
+                .map_or(task.kind_span, |input| input.span);
             let mut diagnostic = Diagnostic::new(
                 &rules::missing_contract_input::RULE,
                 self.file,
@@ -1565,7 +1607,13 @@ impl<'workflow> WorkflowChecker<'workflow> {
             let Some(key) = entry.key.as_str() else {
                 continue;
             };
-            if let Some(value) = entry.value.as_str() {
+            // Only text can be a credential: numbers (`max_tokens: 500`) and booleans cannot.
+            let is_text = matches!(entry.value.plain_value(), Some(PlainValue::String))
+                && !matches!(
+                    entry.value.as_str().map(crate::syntax::resolve_plain),
+                    Some(PlainValue::Int(_) | PlainValue::Float(_) | PlainValue::Bool(_))
+                );
+            if let Some(value) = entry.value.as_str().filter(|_| is_text) {
                 let literal = !value.contains("${") && !value.trim().is_empty();
                 let bearer_literal = value.starts_with("Bearer ") && !value.contains("${");
                 if literal && (looks_like_secret_name(key) || bearer_literal) {
@@ -1587,6 +1635,54 @@ impl<'workflow> WorkflowChecker<'workflow> {
                 self.check_secrets(&entry.value);
             }
         }
+    }
+
+    /// WF071 for KAFKA_PUBLISH: Conductor OSS has no TLS (or SASL) settings for it, so every
+    /// broker that is not on this machine is reached in clear text.
+    fn check_kafka_servers(&mut self, request: &Node) {
+        let Some(servers) = request.get("servers") else {
+            return;
+        };
+        let Some(text) = servers.as_str() else {
+            return;
+        };
+        if text.contains("${") {
+            return;
+        }
+        let remote: Vec<&str> = text
+            .split(',')
+            .map(str::trim)
+            .filter(|server| !server.is_empty())
+            .filter(|server| {
+                let without_scheme = server.split("://").last().unwrap_or(server);
+                let host = without_scheme
+                    .rsplit_once(':')
+                    .map_or(without_scheme, |(host, _)| host);
+                !matches!(host, "localhost" | "127.0.0.1" | "[::1]" | "::1")
+                    && !host.ends_with(".localhost")
+            })
+            .collect();
+        let Some(first) = remote.first() else {
+            return;
+        };
+        let label = if remote.len() == 1 {
+            format!("`{first}` is reached without TLS")
+        } else {
+            format!(
+                "`{first}` and {} more are reached without TLS",
+                remote.len() - 1
+            )
+        };
+        self.report(
+            Diagnostic::new(
+                &rules::insecure_endpoint::RULE,
+                self.file,
+                servers.span,
+                "Kafka brokers are reached without TLS",
+            )
+            .with_label(label)
+            .with_help("Conductor's KAFKA_PUBLISH has no TLS or SASL settings; keep the brokers on a private network and silence this with `# wfc: ignore[insecure-endpoint]`, or publish through an HTTPS endpoint"),
+        );
     }
 
     fn check_switch(
@@ -1626,6 +1722,11 @@ impl<'workflow> WorkflowChecker<'workflow> {
                         suggest::closest(&case.value.value, possible.iter().map(String::as_str))
                     {
                         diagnostic = diagnostic.with_help(format!("did you mean `{candidate}`?"));
+                    } else {
+                        let values: Vec<String> =
+                            possible.iter().map(|value| format!("`{value}`")).collect();
+                        diagnostic = diagnostic
+                            .with_help(format!("the possible values are {}", values.join(", ")));
                     }
                     self.report(diagnostic);
                 }
@@ -1638,6 +1739,17 @@ impl<'workflow> WorkflowChecker<'workflow> {
                     .all(|value| cases.iter().any(|case| &case.value.value == value))
             });
             if !exhaustive {
+                let unhandled: Vec<String> = possible
+                    .iter()
+                    .flatten()
+                    .filter(|value| !cases.iter().any(|case| &case.value.value == *value))
+                    .map(|value| format!("`{value}`"))
+                    .collect();
+                let label = if unhandled.is_empty() {
+                    "a value matching no case does nothing".to_string()
+                } else {
+                    format!("no case for {}", unhandled.join(", "))
+                };
                 self.report(
                     Diagnostic::new(
                         &rules::switch_without_default::RULE,
@@ -1645,7 +1757,7 @@ impl<'workflow> WorkflowChecker<'workflow> {
                         task.kind_span,
                         "switch has no default branch",
                     )
-                    .with_label("a value matching no case does nothing")
+                    .with_label(label)
                     .with_help("add `default:` (an empty `default: {}` states the intent)"),
                 );
             }
@@ -1660,15 +1772,26 @@ impl<'workflow> WorkflowChecker<'workflow> {
             let start = crate::source::clamp_to_char_boundary(&scalar.value, error.offset);
             let end = next_boundary(&scalar.value, start);
             let span = scalar.map.source_span(start, end);
-            self.report(
-                Diagnostic::new(
-                    &rules::javascript_syntax::RULE,
-                    self.file,
-                    span,
-                    "JavaScript syntax error",
-                )
-                .with_label(error.message),
-            );
+            // QuickJS names the token it stopped at; at the end of the script that is nothing.
+            let label = match error.message.strip_suffix(": ''") {
+                Some(_) if start >= scalar.value.trim_end().len() => {
+                    "unexpected end of the script".to_string()
+                }
+                _ => error.message.clone(),
+            };
+            let mut diagnostic = Diagnostic::new(
+                &rules::javascript_syntax::RULE,
+                self.file,
+                span,
+                "JavaScript syntax error",
+            )
+            .with_label(label);
+            if error.message.contains("return not in a function") {
+                diagnostic = diagnostic.with_help(
+                    "the script's value is its last expression; to use `return`, wrap the body in `(function () { … })()`",
+                );
+            }
+            self.report(diagnostic);
         }
     }
 
@@ -1715,7 +1838,7 @@ impl<'workflow> WorkflowChecker<'workflow> {
     fn sub_workflow(&mut self, target: &WorkflowTarget) -> Option<&'workflow WorkflowSignature> {
         let scope = self.scope;
         if let Some(signature) = scope.workflows.get(&target.name.value) {
-            return Some(signature);
+            return Some(signature.as_ref());
         }
         // A path the project could not read was reported when it was read.
         let is_path = target.name.value.ends_with(".yaml") || target.name.value.ends_with(".yml");
@@ -2097,14 +2220,19 @@ impl<'workflow> WorkflowChecker<'workflow> {
         let path = match &expression.path {
             Ok(path) => path,
             Err(error) => {
-                let diagnostic = Diagnostic::new(
+                // What a malformed expression reads is unknown: stay quiet about unused values.
+                self.opaque_reads = true;
+                let mut diagnostic = Diagnostic::new(
                     &rules::invalid_expression::RULE,
                     self.file,
                     span_of(&error.range),
                     "invalid expression",
                 )
-                .with_label(error.message.clone())
-                .with_help("write `$${` for a literal `${`");
+                .with_label(error.message.clone());
+                // Escaping only helps when the `${` was not meant as an expression.
+                if error.message.contains("never closed") || error.message.contains("empty") {
+                    diagnostic = diagnostic.with_help("write `$${` for a literal `${`");
+                }
                 self.report(diagnostic);
                 return Type::Error;
             }
@@ -2291,7 +2419,7 @@ impl<'workflow> WorkflowChecker<'workflow> {
                 let ty = match field.as_str() {
                     "output" => {
                         self.read_outputs.insert(target);
-                        let output = self.output_type(target);
+                        let output = self.cached_output_type(target);
                         self.follow(&output, rest, &format!("{name}.output"), &span_of)
                     }
                     "input" => {
@@ -2334,21 +2462,24 @@ impl<'workflow> WorkflowChecker<'workflow> {
         prefix: &str,
         span_of: &dyn Fn(&std::ops::Range<usize>) -> Span,
     ) -> Type {
-        let mut current = start.clone();
+        // Only the type reached so far is owned; the start (often a whole contract output) is
+        // never cloned.
+        let mut owned: Option<Type> = None;
         let mut optional = false;
         let mut described = prefix.to_string();
         for segment in segments {
+            let current: &Type = owned.as_ref().unwrap_or(start);
             if current.is_optional() {
                 optional = true;
             }
-            let structure = current.required().structure().clone();
+            let structure = current.required().structure();
             let segment_kind = kind_of(segment);
             let next = match (&segment_kind, &structure) {
                 (_, Type::Any | Type::Error | Type::Unresolved(..)) => {
                     return if optional {
-                        current.optional()
+                        current.clone().optional()
                     } else {
-                        current
+                        current.clone()
                     };
                 }
                 (SegmentKind::Field(name), Type::Object(object)) => match object.field(name) {
@@ -2405,8 +2536,9 @@ impl<'workflow> WorkflowChecker<'workflow> {
                 SegmentKind::Index(index) => format!("[{index}]"),
                 _ => "[*]".to_string(),
             });
-            current = next;
+            owned = Some(next);
         }
+        let current = owned.unwrap_or_else(|| start.clone());
         if optional {
             current.optional()
         } else {
@@ -2414,7 +2546,17 @@ impl<'workflow> WorkflowChecker<'workflow> {
         }
     }
 
-    /// The output type of a task as seen by `reader`.
+    /// The output type of a task, computed once.
+    fn cached_output_type(&mut self, target: TaskId) -> std::rc::Rc<Type> {
+        if let Some(ty) = self.output_types.get(&target) {
+            return ty.clone();
+        }
+        let ty = std::rc::Rc::new(self.output_type(target));
+        self.output_types.insert(target, ty.clone());
+        ty
+    }
+
+    /// The output type of a task.
     fn output_type(&mut self, target: TaskId) -> Type {
         let workflow = self.workflow;
         let task = workflow.task(target);
@@ -2823,25 +2965,50 @@ impl<'workflow> WorkflowChecker<'workflow> {
                     )
                 })
                 .collect();
+            // Only the tasks that depend on the terminate directly are reported; what depends on
+            // them is counted in the label (one mistake, one diagnostic).
             for terminate in terminates {
-                let mut reachable = petgraph::visit::Dfs::new(&graph, terminate);
-                reachable.next(&graph);
-                while let Some(index) = reachable.next(&graph) {
+                let terminate_name = &workflow.task(graph[terminate]).name.value;
+                let mut direct: Vec<NodeIndex> = graph.neighbors(terminate).collect();
+                direct.sort();
+                direct.dedup();
+                for index in direct {
                     let task = workflow.task(graph[index]);
-                    self.report(
-                        Diagnostic::new(
-                            &rules::unreachable_task::RULE,
-                            self.file,
-                            task.name.span,
-                            format!("task `{}` can never run", task.name.value),
-                        )
-                        .with_label("it runs after a terminate task")
-                        .with_secondary(
-                            self.file,
-                            workflow.task(graph[terminate]).name.span,
-                            "the workflow ends here",
+                    let mut after = petgraph::visit::Dfs::new(&graph, index);
+                    after.next(&graph);
+                    let mut followers = 0;
+                    while after.next(&graph).is_some() {
+                        followers += 1;
+                    }
+                    let label = match followers {
+                        0 => format!("it runs after terminate task `{terminate_name}`"),
+                        1 => format!(
+                            "it runs after terminate task `{terminate_name}` (and so does 1 task after it)"
                         ),
+                        count => format!(
+                            "it runs after terminate task `{terminate_name}` (and so do {count} tasks after it)"
+                        ),
+                    };
+                    let edge = graph.find_edge(terminate, index).map(|edge| graph[edge]);
+                    let mut diagnostic = Diagnostic::new(
+                        &rules::unreachable_task::RULE,
+                        self.file,
+                        task.name.span,
+                        format!("task `{}` can never run", task.name.value),
+                    )
+                    .with_label(label)
+                    .with_secondary(
+                        self.file,
+                        workflow.task(graph[terminate]).name.span,
+                        "the workflow ends here",
                     );
+                    if let Some(edge) = edge {
+                        diagnostic =
+                            diagnostic.with_secondary(self.file, edge, "depends on it here");
+                    }
+                    self.report(diagnostic.with_help(
+                        "remove the dependency on the terminate task, or the task itself",
+                    ));
                 }
             }
         }
@@ -2898,11 +3065,13 @@ impl<'workflow> WorkflowChecker<'workflow> {
 
     fn check_unused(&mut self) {
         let workflow = self.workflow;
-        // A task that could not be read may read anything: stay quiet rather than guess.
-        if workflow
-            .tasks
-            .iter()
-            .any(|task| matches!(task.kind, TaskKind::Invalid))
+        // A task or an expression that could not be read may read anything: stay quiet rather
+        // than guess.
+        if self.opaque_reads
+            || workflow
+                .tasks
+                .iter()
+                .any(|task| matches!(task.kind, TaskKind::Invalid))
         {
             return;
         }
@@ -2957,6 +3126,7 @@ impl<'workflow> WorkflowChecker<'workflow> {
                         span,
                         format!("the declared output of `{}` is never read", task.name.value),
                     )
+                    .with_label(format!("nothing reads `${{{}.output}}`", task.name.value))
                     .with_help("read it with `${TASK.output...}`, or drop the declaration")
                     .with_tag(crate::diagnostic::DiagnosticTag::Unnecessary),
                 );
@@ -3081,10 +3251,17 @@ fn looks_like_secret_name(key: &str) -> bool {
     ]
     .iter()
     .any(|needle| lower.contains(needle))
+        // Names *about* a credential hold no credential: `token_type`, `secret_name`, `api_key_id`.
+        && ![
+            "type", "name", "id", "url", "uri", "count", "limit", "length", "policy", "path",
+            "file", "ref", "expiry", "ttl", "header",
+        ]
+        .iter()
+        .any(|suffix| lower.ends_with(suffix))
 }
 
 fn secret_name_for(key: &str) -> String {
-    key.to_lowercase()
+    key.to_uppercase()
         .chars()
         .map(|character| {
             if character.is_ascii_alphanumeric() {

@@ -7,6 +7,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 use crate::check::{self, Scope, WorkflowChecker, WorkflowSignature};
 use crate::config::Config;
@@ -249,7 +250,7 @@ pub fn analyze(files: Vec<InputFile>, loader: &dyn SourceLoader, config: &Config
 
     // Contract files: their types and workers, resolved once and checked once.
     let mut contract_types: HashMap<FileId, HashMap<String, Type>> = HashMap::new();
-    let mut contract_workers: HashMap<FileId, Vec<crate::model::Worker>> = HashMap::new();
+    let mut contract_workers: HashMap<FileId, Vec<Arc<crate::model::Worker>>> = HashMap::new();
     for contracts in &analysis.contracts {
         let raw: HashMap<String, Type> = contracts
             .types
@@ -276,7 +277,7 @@ pub fn analyze(files: Vec<InputFile>, loader: &dyn SourceLoader, config: &Config
             worker.output =
                 check::resolve_object(&worker.output, &raw, contracts.file, Some(&mut diagnostics));
             check::check_worker(&worker, &mut diagnostics);
-            workers.push(worker);
+            workers.push(Arc::new(worker));
         }
         contract_types.insert(contracts.file, resolved);
         contract_workers.insert(contracts.file, workers);
@@ -350,7 +351,9 @@ pub fn analyze(files: Vec<InputFile>, loader: &dyn SourceLoader, config: &Config
                 workflow.file,
                 Some(&mut diagnostics),
             );
-            scope.workers.insert(worker.name.value.clone(), worker);
+            scope
+                .workers
+                .insert(worker.name.value.clone(), Arc::new(worker));
         }
         // Named types used in the workflow itself (inputs, outputs, task outputs) are resolved by
         // the checker against `scope.types`; unknown names are reported there.
@@ -382,7 +385,7 @@ pub fn analyze(files: Vec<InputFile>, loader: &dyn SourceLoader, config: &Config
         .enumerate()
         .map(|(index, workflow)| (workflow.file, index))
         .collect();
-    let mut signatures: Vec<Option<WorkflowSignature>> = vec![None; analysis.workflows.len()];
+    let mut signatures: Vec<Option<Arc<WorkflowSignature>>> = vec![None; analysis.workflows.len()];
     let resolve_target = |workflow: &Workflow, target: &WorkflowTarget| -> Option<usize> {
         if target.name.value.ends_with(".yaml") || target.name.value.ends_with(".yml") {
             let directory = PathBuf::from(analysis.sources.path(workflow.file))
@@ -424,7 +427,7 @@ pub fn analyze(files: Vec<InputFile>, loader: &dyn SourceLoader, config: &Config
             false,
         )
         .signature();
-        signatures[index] = Some(signature);
+        signatures[index] = Some(Arc::new(signature));
         scopes[index] = scope;
     }
     // Now every scope sees every child's signature (recursion included).

@@ -84,15 +84,13 @@ pub fn check_raw_task(
                     );
                 }
             }
-            "FORK_JOIN" => {
-                if !non_empty("forkTasks") {
-                    report(
-                        span,
-                        format!(
-                            "forkTasks should have atleast one task for taskType: FORK_JOIN taskName: {name}"
-                        ),
-                    );
-                }
+            "FORK_JOIN" if !non_empty("forkTasks") => {
+                report(
+                    span,
+                    format!(
+                        "forkTasks should have atleast one task for taskType: FORK_JOIN taskName: {name}"
+                    ),
+                );
             }
             "FORK_JOIN_DYNAMIC" => {
                 let modern = has_input("forkTaskInputs");

@@ -42,27 +42,43 @@ impl Style {
 /// Maps offsets in a scalar's decoded value to byte offsets in the file.
 ///
 /// Stored as sorted anchor points `(value_offset, source_offset)`; between anchors the mapping is
-/// linear. A scalar written without escapes or line folding has a single anchor.
+/// linear. Most scalars (written without escapes or line folding) need only the first anchor,
+/// which is stored inline so that they cost no allocation.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ScalarMap {
-    anchors: Vec<(u32, u32)>,
+    first: (u32, u32),
+    rest: Vec<(u32, u32)>,
     source_end: u32,
 }
 
 impl ScalarMap {
+    fn from_anchors(mut anchors: Vec<(u32, u32)>, source_end: u32) -> ScalarMap {
+        if anchors.is_empty() {
+            return ScalarMap {
+                first: (0, source_end),
+                rest: Vec::new(),
+                source_end,
+            };
+        }
+        let first = anchors.remove(0);
+        anchors.shrink_to_fit();
+        ScalarMap {
+            first,
+            rest: anchors,
+            source_end,
+        }
+    }
+
     /// Source byte offset of value byte offset `offset`.
     pub fn source_offset(&self, offset: usize) -> usize {
         let offset = offset as u32;
-        let index = match self
-            .anchors
-            .binary_search_by_key(&offset, |anchor| anchor.0)
+        let (value_at, source_at) = match self.rest.binary_search_by_key(&offset, |anchor| anchor.0)
         {
-            Ok(index) => index,
-            Err(0) => return self.anchors.first().map_or(0, |anchor| anchor.1 as usize),
-            Err(next) => next - 1,
+            Ok(index) => self.rest[index],
+            Err(0) => self.first,
+            Err(next) => self.rest[next - 1],
         };
-        let (value_at, source_at) = self.anchors[index];
-        ((source_at + (offset - value_at)) as usize).min(self.source_end as usize)
+        ((source_at + offset.saturating_sub(value_at)) as usize).min(self.source_end as usize)
     }
 
     /// Source span of the value byte range `start..end`.
@@ -560,7 +576,8 @@ fn build_scalar_map(text: &str, start: usize, end: usize, style: Style, value: &
     // Fast path: the value is literally the source (plain one-line scalars, most keys).
     if source == value {
         return ScalarMap {
-            anchors: vec![(0, start as u32)],
+            first: (0, start as u32),
+            rest: Vec::new(),
             source_end: end as u32,
         };
     }
@@ -618,10 +635,7 @@ fn build_scalar_map(text: &str, start: usize, end: usize, style: Style, value: &
     if anchors.is_empty() {
         anchors.push((0, (start + source_position.min(source.len())) as u32));
     }
-    ScalarMap {
-        anchors,
-        source_end: end as u32,
-    }
+    ScalarMap::from_anchors(anchors, end as u32)
 }
 
 /// Decodes one YAML double-quoted escape at the start of `text`; returns the char and the length.

@@ -130,6 +130,9 @@ pub fn run(args: &CheckArgs, terminal: &Terminal) -> Result<Exit, Failure> {
     ));
 
     let summary = Summary::of(&analysis.sources, &analysis.diagnostics);
+    // The process exits right after this: freeing every node of a large project one by one
+    // costs a tenth of the run, and the operating system reclaims it at once.
+    std::mem::forget(analysis);
     Ok(if failed {
         Exit::Failure
     } else if summary.errors > 0 || (args.deny_warnings && summary.warnings > 0) {
