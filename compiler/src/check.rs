@@ -921,33 +921,8 @@ impl<'workflow> WorkflowChecker<'workflow> {
                 };
                 self.check_switch(task, &selector_type, cases, default.as_ref());
             }
-            TaskKind::Parallel { branches } => {
-                self.check_input_values(task);
-                if branches.is_empty() {
-                    self.report(
-                        Diagnostic::new(
-                            &rules::empty_tasks::RULE,
-                            file,
-                            task.kind_span,
-                            "a parallel task needs at least one branch",
-                        )
-                        .with_help("Conductor: \"forkTasks should have atleast one task\""),
-                    );
-                }
-                for (index, branch) in branches.iter().enumerate() {
-                    if branch.is_empty() {
-                        self.report(
-                            Diagnostic::new(
-                                &rules::empty_tasks::RULE,
-                                file,
-                                task.kind_span,
-                                format!("branch {} of the parallel task is empty", index + 1),
-                            )
-                            .with_help("remove the empty branch"),
-                        );
-                    }
-                }
-            }
+            // Empty branches are reported by the lowering, which knows where they are written.
+            TaskKind::Parallel { .. } => self.check_input_values(task),
             TaskKind::ForEach { items, target } => {
                 self.check_input_values(task);
                 let items_type = self.infer_value(items, reader, true);
@@ -1061,12 +1036,15 @@ impl<'workflow> WorkflowChecker<'workflow> {
                 if let Some(keep_last) = keep_last
                     && keep_last.value < 1
                 {
-                    self.report(Diagnostic::new(
-                        &rules::value_out_of_range::RULE,
-                        file,
-                        keep_last.span,
-                        "`keep_last` must be at least 1",
-                    ));
+                    self.report(
+                        Diagnostic::new(
+                            &rules::value_out_of_range::RULE,
+                            file,
+                            keep_last.span,
+                            "`keep_last` must be at least 1",
+                        )
+                        .with_label(format!("{} is too small", keep_last.value)),
+                    );
                 }
             }
             TaskKind::Dynamic { name: dynamic_name } => {
@@ -1575,6 +1553,7 @@ impl<'workflow> WorkflowChecker<'workflow> {
                             "endpoint does not use TLS",
                         )
                         .with_label(format!("`{host}` over plain http"))
+                        .with_help("use `https://`: plain http can be read and altered on the way")
                         .with_replacement("use https", "https://"),
                     );
                 }

@@ -1518,11 +1518,35 @@ impl Lowerer {
                     self.wrong_type(value, "a list of branches", "`parallel`");
                     return TaskKind::Invalid;
                 };
+                if branches.is_empty() {
+                    let diagnostic = Diagnostic::new(
+                        &rules::empty_tasks::RULE,
+                        self.file,
+                        value.span,
+                        "a parallel task needs at least one branch",
+                    )
+                    .with_label("no branches")
+                    .with_help("Conductor: \"forkTasks should have atleast one task\"");
+                    self.report(diagnostic);
+                }
                 let branches = branches
                     .iter()
                     .enumerate()
                     .map(|(index, branch)| {
-                        self.task_list(branch, container_of(index as u32), "a parallel branch")
+                        let tasks =
+                            self.task_list(branch, container_of(index as u32), "a parallel branch");
+                        if tasks.is_empty() && (branch.is_null() || branch.as_mapping().is_some()) {
+                            let diagnostic = Diagnostic::new(
+                                &rules::empty_tasks::RULE,
+                                self.file,
+                                branch.span,
+                                "a parallel branch is empty",
+                            )
+                            .with_label(format!("branch {} has no tasks", index + 1))
+                            .with_help("remove the empty branch");
+                            self.report(diagnostic);
+                        }
+                        tasks
                     })
                     .collect();
                 TaskKind::Parallel { branches }

@@ -23,6 +23,11 @@ pub fn check_raw_task(
         vec![(task_type.to_string(), name.to_string(), fields)];
     while let Some((task_type, name, fields)) = pending.pop() {
         let mut report = |span: Span, message: String| {
+            let help = if message.contains("required") || message.contains("atleast") {
+                "add the missing field, or write the task with a wfc kind key"
+            } else {
+                "change the raw task as the server says, or write it with a wfc kind key"
+            };
             diagnostics.push(
                 Diagnostic::new(
                     &rules::conductor_registration::RULE,
@@ -31,7 +36,7 @@ pub fn check_raw_task(
                     "Conductor would reject this task",
                 )
                 .with_label(message)
-                .with_help("add the missing field, or write the task with a wfc kind key"),
+                .with_help(help),
             );
         };
         let input = fields.get("inputParameters");
@@ -46,7 +51,9 @@ pub fn check_raw_task(
             Some(NodeKind::Mapping(entries)) => !entries.is_empty(),
             _ => false,
         };
-        let span = fields.span;
+        // Point at the task type (what the rule is about), or at the offending field.
+        let span = fields.get("type").map_or(fields.span, |value| value.span);
+        let span_of = |key: &str| fields.get(key).map_or(span, |value| value.span);
         let required = |field: &str| {
             format!("{field} field is required for taskType: {task_type} taskName: {name}")
         };
@@ -59,7 +66,7 @@ pub fn check_raw_task(
                 }
                 if !non_empty("decisionCases") {
                     report(
-                        span,
+                        span_of("decisionCases"),
                         format!(
                             "decisionCases should have atleast one task for taskType: SWITCH taskName: {name}"
                         ),
@@ -77,7 +84,7 @@ pub fn check_raw_task(
                 }
                 if !non_empty("decisionCases") {
                     report(
-                        span,
+                        span_of("decisionCases"),
                         format!(
                             "decisionCases should have atleast one task for taskType: DECISION taskName: {name}"
                         ),
@@ -86,7 +93,7 @@ pub fn check_raw_task(
             }
             "FORK_JOIN" if !non_empty("forkTasks") => {
                 report(
-                    span,
+                    span_of("forkTasks"),
                     format!(
                         "forkTasks should have atleast one task for taskType: FORK_JOIN taskName: {name}"
                     ),
@@ -122,7 +129,7 @@ pub fn check_raw_task(
                     report(span, required("loopCondition"));
                 }
                 if !non_empty("loopOver") {
-                    report(span, required("loopOver"));
+                    report(span_of("loopOver"), required("loopOver"));
                 }
             }
             "DYNAMIC" if !has("dynamicTaskNameParam") => {
@@ -151,12 +158,11 @@ pub fn check_raw_task(
                 ),
             ),
             "TERMINATE" => {
-                let status = input
-                    .and_then(|input| input.get("terminationStatus"))
-                    .and_then(Node::as_str);
+                let status_node = input.and_then(|input| input.get("terminationStatus"));
+                let status = status_node.and_then(Node::as_str);
                 if !matches!(status, Some("COMPLETED" | "FAILED" | "TERMINATED")) {
                     report(
-                        span,
+                        status_node.map_or(span, |node| node.span),
                         format!(
                             "terminate task must have an terminationStatus parameter and must be set to COMPLETED or FAILED, taskName: {name}"
                         ),
@@ -164,7 +170,7 @@ pub fn check_raw_task(
                 }
                 if fields.get("optional").and_then(Node::as_str) == Some("true") {
                     report(
-                        span,
+                        span_of("optional"),
                         format!("terminate task cannot be optional, taskName: {name}"),
                     );
                 }
@@ -178,7 +184,9 @@ pub fn check_raw_task(
                 };
                 if !blank("duration") && !blank("until") {
                     report(
-                        span,
+                        input
+                            .and_then(|input| input.get("until"))
+                            .map_or(span, |node| node.span),
                         "Both 'duration' and 'until' specified. Please provide only one input"
                             .to_string(),
                     );
@@ -224,7 +232,8 @@ pub fn check_raw_task(
                         task.span,
                         "Conductor would reject this task",
                     )
-                    .with_label("WorkflowTask taskReferenceName name cannot be empty or null"),
+                    .with_label("WorkflowTask taskReferenceName name cannot be empty or null")
+                    .with_help("every nested task needs `name` and `taskReferenceName`"),
                 );
             }
             if nested_name.is_empty() {
@@ -235,7 +244,8 @@ pub fn check_raw_task(
                         task.span,
                         "Conductor would reject this task",
                     )
-                    .with_label("WorkflowTask name cannot be empty or null"),
+                    .with_label("WorkflowTask name cannot be empty or null")
+                    .with_help("every nested task needs `name` and `taskReferenceName`"),
                 );
             }
             pending.push((nested_type, nested_name, task));
