@@ -954,6 +954,17 @@ impl<'workflow> WorkflowChecker<'workflow> {
                         .with_label(format!("`{items_type}` may be null"))
                         .with_help("fan out over a list that is always present (an input with a default, for instance)"),
                     );
+                    if let Some((reason_file, reason_span, reason)) =
+                        self.absence_reason(items, reader)
+                        && let Some(last) = self.diagnostics.last_mut()
+                        && self.reporting
+                    {
+                        last.labels.push(crate::diagnostic::Label {
+                            file: reason_file,
+                            span: reason_span,
+                            message: reason,
+                        });
+                    }
                 }
                 let (expected, what) = match target {
                     ForEachTarget::Worker(name) => match self.scope.workers.get(&name.value) {
@@ -995,6 +1006,7 @@ impl<'workflow> WorkflowChecker<'workflow> {
                             format!("each item is the whole input of {what}")
                         };
                         self.report_mismatch(
+                            reader,
                             items.span,
                             None,
                             &mismatch,
@@ -1307,13 +1319,18 @@ impl<'workflow> WorkflowChecker<'workflow> {
                 .as_ref()
                 .is_some_and(|optional| optional.value)
         {
+            let span = task
+                .optional
+                .as_ref()
+                .map_or(task.kind_span, |optional| optional.span);
             self.report(
                 Diagnostic::new(
                     &rules::wrong_value_type::RULE,
                     file,
-                    task.kind_span,
+                    span,
                     "a task is both optional and permissive",
                 )
+                .with_label("`permissive: true` is set too")
                 .with_help("optional wins in Conductor; keep one of the two"),
             );
         }
@@ -1727,7 +1744,12 @@ impl<'workflow> WorkflowChecker<'workflow> {
                 let label = if unhandled.is_empty() {
                     "a value matching no case does nothing".to_string()
                 } else {
-                    format!("no case for {}", unhandled.join(", "))
+                    let absent = if unhandled.iter().any(|value| value == "`null`") {
+                        " (an absent value is compared as `null`)"
+                    } else {
+                        ""
+                    };
+                    format!("no case for {}{absent}", unhandled.join(", "))
                 };
                 self.report(
                     Diagnostic::new(
@@ -1767,7 +1789,7 @@ impl<'workflow> WorkflowChecker<'workflow> {
             .with_label(label);
             if error.message.contains("return not in a function") {
                 diagnostic = diagnostic.with_help(
-                    "the script's value is its last expression; to use `return`, wrap the body in `(function () { … })()`",
+                    "the value is the last expression; for `return`, wrap the body in `(function () { … })()`",
                 );
             }
             self.report(diagnostic);
@@ -1899,7 +1921,14 @@ impl<'workflow> WorkflowChecker<'workflow> {
                                 node.span,
                                 format!("invalid value for {}", with_path(what, &path)),
                             )
-                            .with_label(format!("`{text}` is not one of {}", values.join(", ")));
+                            .with_label(format!(
+                                "`{text}` is not one of {}",
+                                values
+                                    .iter()
+                                    .map(|value| format!("`{value}`"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ));
                             if let Some(candidate) =
                                 suggest::closest(text, values.iter().map(String::as_str))
                             {
@@ -1915,6 +1944,7 @@ impl<'workflow> WorkflowChecker<'workflow> {
                     if let Err(mismatch) = assignable(&found_type, expected) {
                         let context = with_path(what, &path);
                         self.report_mismatch(
+                            reader,
                             node.span,
                             Some(node),
                             &mismatch,
@@ -1944,6 +1974,7 @@ impl<'workflow> WorkflowChecker<'workflow> {
                         let found = literal_type(node);
                         if let Some(expected) = &expected {
                             self.report_mismatch(
+                                reader,
                                 node.span,
                                 Some(node),
                                 &Mismatch::Incompatible {
@@ -2020,6 +2051,7 @@ impl<'workflow> WorkflowChecker<'workflow> {
                         let found = literal_type(node);
                         if let Some(expected) = &expected {
                             self.report_mismatch(
+                                reader,
                                 node.span,
                                 Some(node),
                                 &Mismatch::Incompatible {
@@ -2042,11 +2074,121 @@ impl<'workflow> WorkflowChecker<'workflow> {
         }
     }
 
+    /// Why a single-expression value may be absent, as a secondary label: the task it reads runs
+    /// only in a switch case or an items loop, or the input or contract field it reads is
+    /// optional.
+    fn absence_reason(&self, node: &Node, reader: Reader) -> Option<(FileId, Span, String)> {
+        let scalar = node.as_scalar()?;
+        let template = expression::scan(&scalar.value);
+        let expression = template.single_expression()?;
+        let path = expression.path.as_ref().ok()?;
+        let workflow = self.workflow;
+        match &path.root {
+            Root::Task(name, _) => {
+                let target = self.lookup(name)?;
+                let chain = workflow.ancestors(target);
+                let skip = match reader {
+                    Reader::Task(reader_task) => {
+                        let reader_chain = workflow.ancestors(reader_task);
+                        reader_chain
+                            .iter()
+                            .zip(&chain)
+                            .take_while(|(left, right)| left == right)
+                            .count()
+                            + 1
+                    }
+                    _ => 0,
+                };
+                for (container, _) in chain.iter().skip(skip) {
+                    let Container::Task { task, slot } = container else {
+                        continue;
+                    };
+                    let holder = workflow.task(*task);
+                    match &holder.kind {
+                        TaskKind::Switch { cases, .. } => {
+                            let case = cases
+                                .get(*slot as usize)
+                                .map_or("default".to_string(), |case| {
+                                    format!("case `{}`", case.value.value)
+                                });
+                            return Some((
+                                self.file,
+                                workflow.task(target).name.span,
+                                format!(
+                                    "`{name}` runs only in {case} of switch `{}`",
+                                    holder.name.value
+                                ),
+                            ));
+                        }
+                        TaskKind::Loop { items: Some(_), .. } => {
+                            return Some((
+                                self.file,
+                                workflow.task(target).name.span,
+                                format!(
+                                    "`{name}` is in loop `{}`, which runs zero times over an empty list",
+                                    holder.name.value
+                                ),
+                            ));
+                        }
+                        _ => {}
+                    }
+                }
+                // An optional field of a worker's output (one level deep).
+                let TaskKind::Worker { name: worker } = &workflow.task(target).kind else {
+                    return None;
+                };
+                let output = &self.scope.workers.get(&worker.value)?.output;
+                let [
+                    Segment::Field { name: first, .. },
+                    Segment::Field { name: field, .. },
+                    ..,
+                ] = path.segments.as_slice()
+                else {
+                    return None;
+                };
+                if first != "output" {
+                    return None;
+                }
+                let declared = output.field(field)?;
+                (declared.optional && declared.span != Span::default()).then(|| {
+                    (
+                        declared.file,
+                        declared.span,
+                        format!("`{field}` is optional in the output of `{}`", worker.value),
+                    )
+                })
+            }
+            Root::Workflow => {
+                let [
+                    Segment::Field { name: first, .. },
+                    Segment::Field { name: input, .. },
+                    ..,
+                ] = path.segments.as_slice()
+                else {
+                    return None;
+                };
+                if first != "input" {
+                    return None;
+                }
+                let declared = self.inputs.field(input)?;
+                (declared.optional && !declared.has_default).then(|| {
+                    (
+                        declared.file,
+                        declared.span,
+                        format!("input `{input}` is optional"),
+                    )
+                })
+            }
+            _ => None,
+        }
+    }
+
     /// Reports a value of type `found` used where `expected` is required. `node` is the value as
     /// written (for hints about quoting); `help` replaces the generic hints.
     #[allow(clippy::too_many_arguments)]
     fn report_mismatch(
         &mut self,
+        reader: Reader,
         span: Span,
         node: Option<&Node>,
         mismatch: &Mismatch,
@@ -2056,10 +2198,22 @@ impl<'workflow> WorkflowChecker<'workflow> {
         help: Option<String>,
     ) {
         let diagnostic = match mismatch {
-            Mismatch::Optional => Diagnostic::new(&rules::optional_value::RULE, self.file, span, format!("{context} may be absent"))
-                .with_label(format!("`{found}` may be null, `{expected}` is required"))
-                .with_help(help.unwrap_or_else(|| "read a value that is always present, or make the receiving field optional or give it a default".to_string())),
-            Mismatch::Incompatible { path, found: inner_found, expected: inner_expected } => {
+            Mismatch::Optional => {
+                let mut diagnostic = Diagnostic::new(&rules::optional_value::RULE, self.file, span, format!("{context} may be absent"))
+                    .with_label(format!("`{found}` may be null, `{expected}` is required"))
+                    .with_help(help.unwrap_or_else(|| "read a value that is always present, or make the receiving field optional or give it a default".to_string()));
+                if let Some((file, reason_span, reason)) =
+                    node.and_then(|node| self.absence_reason(node, reader))
+                {
+                    diagnostic = diagnostic.with_secondary(file, reason_span, reason);
+                }
+                diagnostic
+            }
+            Mismatch::Incompatible {
+                path,
+                found: inner_found,
+                expected: inner_expected,
+            } => {
                 let label = if path.is_empty() {
                     format!("expected `{expected}`, found `{found}`")
                 } else if *inner_found == Type::Null {
@@ -2067,7 +2221,13 @@ impl<'workflow> WorkflowChecker<'workflow> {
                 } else {
                     format!("at `{path}`: expected `{inner_expected}`, found `{inner_found}`")
                 };
-                let mut diagnostic = Diagnostic::new(&rules::type_mismatch::RULE, self.file, span, format!("type mismatch in {context}")).with_label(label);
+                let mut diagnostic = Diagnostic::new(
+                    &rules::type_mismatch::RULE,
+                    self.file,
+                    span,
+                    format!("type mismatch in {context}"),
+                )
+                .with_label(label);
                 let wants_scalar = matches!(
                     expected.required().structure(),
                     Type::Int | Type::Number | Type::Bool
@@ -2339,9 +2499,16 @@ impl<'workflow> WorkflowChecker<'workflow> {
                                         .with_label(format!("did you mean `{candidate}`?"))
                                         .with_replacement(format!("use `{candidate}`"), candidate),
                                     None => {
-                                        diagnostic.with_label("not a workflow field").with_help(
-                                            format!("fields: {}", WORKFLOW_FIELDS.join(", ")),
-                                        )
+                                        match containing(other, WORKFLOW_FIELDS.iter().copied()) {
+                                            Some(candidate) => diagnostic
+                                                .with_label(format!("did you mean `{candidate}`?")),
+                                            None => diagnostic
+                                                .with_label("not a workflow field")
+                                                .with_help(format!(
+                                                    "fields: {}",
+                                                    WORKFLOW_FIELDS.join(", ")
+                                                )),
+                                        }
                                     }
                                 };
                             self.report(diagnostic);
@@ -2419,9 +2586,13 @@ impl<'workflow> WorkflowChecker<'workflow> {
                                 Some(candidate) => diagnostic
                                     .with_label(format!("did you mean `{candidate}`?"))
                                     .with_replacement(format!("use `{candidate}`"), candidate),
-                                None => diagnostic
-                                    .with_label("not a task field")
-                                    .with_help("read `.output.FIELD` or `.input.FIELD`"),
+                                None => match containing(other, TASK_FIELDS.iter().copied()) {
+                                    Some(candidate) => diagnostic
+                                        .with_label(format!("did you mean `{candidate}`?")),
+                                    None => diagnostic
+                                        .with_label("not a task field")
+                                        .with_help("read `.output.FIELD` or `.input.FIELD`"),
+                                },
                             };
                             self.report(diagnostic);
                             Type::Error
@@ -2479,6 +2650,10 @@ impl<'workflow> WorkflowChecker<'workflow> {
                         diagnostic = match suggest::closest(name, object.fields.iter().map(|field| field.name.as_str())) {
                             Some(candidate) => diagnostic.with_label(format!("did you mean `{candidate}`?")).with_replacement(format!("use `{candidate}`"), candidate),
                             None if object.fields.is_empty() => diagnostic.with_label("it has no fields").with_help("declare the fields (a contract's `output:`, or `output:`/`returns:` on the task)"),
+                            None if containing(name, object.fields.iter().map(|field| field.name.as_str())).is_some() => {
+                                let candidate = containing(name, object.fields.iter().map(|field| field.name.as_str())).unwrap_or_default();
+                                diagnostic.with_label(format!("did you mean `{candidate}`?"))
+                            }
                             None => diagnostic.with_label(format!("fields: {}", object.fields.iter().map(|field| field.name.as_str()).collect::<Vec<_>>().join(", "))),
                         };
                         self.report(diagnostic);
@@ -3375,4 +3550,20 @@ fn with_path(what: &str, path: &str) -> String {
         return format!("{}{path}{}", &what[..close], &what[close..]);
     }
     format!("{what} at `{path}`")
+}
+
+/// The shortest candidate containing `name` (case-insensitively): `id` → `workflowId`,
+/// `status` → `statusCode`. A weaker guess than a typo, so offered without a fix.
+fn containing<'candidate>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'candidate str>,
+) -> Option<&'candidate str> {
+    if name.chars().count() < 2 {
+        return None;
+    }
+    let lower = name.to_lowercase();
+    candidates
+        .into_iter()
+        .filter(|candidate| *candidate != name && candidate.to_lowercase().contains(&lower))
+        .min_by_key(|candidate| candidate.len())
 }

@@ -400,7 +400,7 @@ impl Lowerer {
                             .source_span(error.start, error.end.max(error.start));
                         let diagnostic = Diagnostic::new(&rules::invalid_type::RULE, self.file, span, format!("invalid type for {context}"))
                             .with_label(error.message)
-                            .with_help("types are `string`, `int`, `number`, `bool`, `any`, `list<T>`, `map<T>`, `enum(a, b)`, `T?`, a named type, or a mapping of fields");
+                            .with_help("a type is a built-in (`string`, `int`, …), `list<T>`, `map<T>`, `enum(a, b)`, `T?`, a named type or a mapping");
                         self.report(diagnostic);
                         Type::Error
                     }
@@ -561,6 +561,7 @@ impl Lowerer {
                     name.span,
                     format!("`{}` is a built-in type", name.value),
                 )
+                .with_label("cannot be declared again")
                 .with_help("choose another name for the declared type");
                 self.report(diagnostic);
                 continue;
@@ -1897,7 +1898,14 @@ fn literal_mismatch<'node>(node: &'node Node, ty: &Type) -> Option<(&'node Node,
             } else {
                 Some((
                     node,
-                    format!("`{text}` is not one of {}", values.join(", ")),
+                    format!(
+                        "`{text}` is not one of {}",
+                        values
+                            .iter()
+                            .map(|value| format!("`{value}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
                 ))
             }
         }
