@@ -503,8 +503,53 @@ pub fn analyze(files: Vec<InputFile>, loader: &dyn SourceLoader, config: &Config
     suppression::apply(&analysis.sources, config, &mut diagnostics);
     sort_diagnostics(&mut diagnostics);
     diagnostics.dedup();
+    cap_per_file(&mut diagnostics);
     analysis.diagnostics = diagnostics;
     analysis
+}
+
+/// Most diagnostics reported for one file; past it the file is generated or garbage, and a
+/// million lines of output would help nobody (nor finish quickly).
+pub const MAXIMUM_DIAGNOSTICS_PER_FILE: usize = 1_000;
+
+/// Keeps the first [`MAXIMUM_DIAGNOSTICS_PER_FILE`] diagnostics of each file (they are sorted by
+/// file) and says how many were left out.
+fn cap_per_file(diagnostics: &mut Vec<Diagnostic>) {
+    let mut kept: Vec<Diagnostic> =
+        Vec::with_capacity(diagnostics.len().min(4 * MAXIMUM_DIAGNOSTICS_PER_FILE));
+    let mut index = 0;
+    while index < diagnostics.len() {
+        let file = diagnostics[index].file;
+        let end = diagnostics[index..]
+            .iter()
+            .position(|diagnostic| diagnostic.file != file)
+            .map_or(diagnostics.len(), |offset| index + offset);
+        let count = end - index;
+        kept.extend(
+            diagnostics[index..end]
+                .iter()
+                .take(MAXIMUM_DIAGNOSTICS_PER_FILE)
+                .cloned(),
+        );
+        if count > MAXIMUM_DIAGNOSTICS_PER_FILE {
+            let last = diagnostics[index + MAXIMUM_DIAGNOSTICS_PER_FILE].span;
+            kept.push(
+                Diagnostic::new(
+                    &rules::yaml_limits::RULE,
+                    file,
+                    Span::empty_at(last.start as usize),
+                    "too many diagnostics in this file",
+                )
+                .with_label(format!(
+                    "{} more not shown",
+                    count - MAXIMUM_DIAGNOSTICS_PER_FILE
+                ))
+                .with_help("fix the first ones; the rest are often consequences"),
+            );
+        }
+        index = end;
+    }
+    *diagnostics = kept;
 }
 
 fn all_targets(workflow: &Workflow) -> Vec<&WorkflowTarget> {

@@ -99,19 +99,29 @@ pub enum ColumnUnit {
 #[derive(Debug, Clone, Default)]
 pub struct LineIndex {
     line_starts: Vec<u32>,
+    /// Whether each line is pure ASCII, where every column unit is one byte (O(1) conversion
+    /// even on megabyte-long lines).
+    ascii_lines: Vec<bool>,
     text_len: u32,
 }
 
 impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
         let mut line_starts = vec![0];
+        let mut ascii_lines = Vec::new();
+        let mut ascii = true;
         for (offset, byte) in text.bytes().enumerate() {
+            ascii &= byte.is_ascii();
             if byte == b'\n' {
                 line_starts.push(offset as u32 + 1);
+                ascii_lines.push(ascii);
+                ascii = true;
             }
         }
+        ascii_lines.push(ascii);
         LineIndex {
             line_starts,
+            ascii_lines,
             text_len: text.len() as u32,
         }
     }
@@ -123,6 +133,17 @@ impl LineIndex {
     /// Byte offset where 0-based `line` starts.
     pub fn line_start(&self, line: usize) -> Option<usize> {
         self.line_starts.get(line).map(|start| *start as usize)
+    }
+
+    /// Length in bytes of 0-based `line`, without its line break.
+    pub fn line_length(&self, line: usize) -> usize {
+        let Some(start) = self.line_start(line) else {
+            return 0;
+        };
+        let end = self
+            .line_start(line + 1)
+            .map_or(self.text_len as usize, |next| next.saturating_sub(1));
+        end.saturating_sub(start)
     }
 
     /// 0-based line containing `offset`.
@@ -140,7 +161,9 @@ impl LineIndex {
         let line = self.line_of(offset);
         let start = self.line_starts[line] as usize;
         let prefix = &text[start..offset];
+        let ascii = self.ascii_lines.get(line).copied().unwrap_or(false);
         let column = match unit {
+            _ if ascii => prefix.len(),
             ColumnUnit::Utf8 => prefix.len(),
             ColumnUnit::Utf16 => prefix.encode_utf16().count(),
             ColumnUnit::Char => prefix.chars().count(),

@@ -51,6 +51,30 @@ pub fn render(sources: &SourceDb, diagnostics: &[Diagnostic], options: &Options)
     out
 }
 
+/// Longest source line drawn as a snippet.
+const MAXIMUM_SNIPPET_LINE: usize = 1_000;
+
+fn touches_only_short_lines(sources: &SourceDb, diagnostic: &Diagnostic) -> bool {
+    let spans = std::iter::once((diagnostic.file, diagnostic.span)).chain(
+        diagnostic
+            .labels
+            .iter()
+            .filter(|label| label.file == diagnostic.file)
+            .map(|label| (label.file, label.span)),
+    );
+    for (file, span) in spans {
+        let Some(source) = sources.get(file) else {
+            continue;
+        };
+        let first = source.line_index.line_of(span.start as usize);
+        let last = source.line_index.line_of(span.end as usize);
+        if (first..=last).any(|line| source.line_index.line_length(line) > MAXIMUM_SNIPPET_LINE) {
+            return false;
+        }
+    }
+    true
+}
+
 fn render_one(
     handler: &GraphicalReportHandler,
     sources: &SourceDb,
@@ -60,7 +84,11 @@ fn render_one(
 ) {
     let report = Report::new(sources, diagnostic);
     let mut rendered = String::new();
-    if handler.render_report(&mut rendered, &report).is_err() {
+    // miette copies and pads whole lines (and its padding cannot exceed 65,535 columns): a
+    // minified or generated file with huge lines gets the one-line form instead of a snippet.
+    let snippet_fits = touches_only_short_lines(sources, diagnostic);
+    if !snippet_fits || handler.render_report(&mut rendered, &report).is_err() {
+        rendered.clear();
         // miette could not draw the snippet; fall back to one plain line.
         let position = region(sources, diagnostic.file, diagnostic.span);
         rendered = format!(
