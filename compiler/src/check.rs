@@ -727,6 +727,11 @@ impl<'workflow> WorkflowChecker<'workflow> {
                 &format!("output `{}`", output.name.value),
             );
         }
+        // Workflow-level raw fields (`outputParameters`, `rateLimitConfig`, …) are passed through,
+        // but their expressions still name inputs and tasks.
+        if let Some(raw) = &workflow.raw {
+            self.check_value(raw, None, Reader::WorkflowOutput, "a raw field");
+        }
         self.check_graph();
         self.check_compensation_reads();
         self.check_unused();
@@ -1293,6 +1298,9 @@ impl<'workflow> WorkflowChecker<'workflow> {
                     );
                     self.diagnostics_extend(sink);
                 }
+                if let Some(task_type) = task_type {
+                    self.check_raw_scripts(&task_type.value, fields);
+                }
                 // Expressions inside raw fields still create edges and are checked for names.
                 if let Some(entries) = fields.as_mapping() {
                     for entry in entries {
@@ -1333,6 +1341,49 @@ impl<'workflow> WorkflowChecker<'workflow> {
                 .with_label("`permissive: true` is set too")
                 .with_help("optional wins in Conductor; keep one of the two"),
             );
+        }
+    }
+
+    /// Scripts and jq programs of a raw task, where Conductor would run them.
+    fn check_raw_scripts(&mut self, task_type: &str, fields: &Node) {
+        use crate::javascript::ScriptMode;
+        let input = fields.get("inputParameters");
+        let input_value = |key: &str| input.and_then(|input| input.get(key));
+        let is_javascript = |evaluator: Option<&Node>| {
+            evaluator
+                .and_then(Node::as_str)
+                .is_some_and(|evaluator| matches!(evaluator, "javascript" | "graaljs"))
+        };
+        let script = match task_type {
+            "INLINE" if is_javascript(input_value("evaluatorType")) => {
+                input_value("expression").map(|node| (node, ScriptMode::Program))
+            }
+            "LAMBDA" => {
+                input_value("scriptExpression").map(|node| (node, ScriptMode::FunctionBody))
+            }
+            "SWITCH" if is_javascript(fields.get("evaluatorType")) => fields
+                .get("expression")
+                .map(|node| (node, ScriptMode::Program)),
+            "DECISION" => fields
+                .get("caseExpression")
+                .map(|node| (node, ScriptMode::Program)),
+            "DO_WHILE" => fields
+                .get("loopCondition")
+                .map(|node| (node, ScriptMode::Program)),
+            "JSON_JQ_TRANSFORM" => {
+                if let Some(query) = input_value("queryExpression")
+                    && query.as_str().is_some_and(|text| !text.contains("${"))
+                {
+                    self.check_jq(query);
+                }
+                None
+            }
+            _ => None,
+        };
+        if let Some((node, mode)) = script
+            && node.as_str().is_some_and(|text| !text.contains("${"))
+        {
+            self.check_javascript(node, mode);
         }
     }
 
