@@ -2937,7 +2937,12 @@ impl<'workflow> WorkflowChecker<'workflow> {
         let target_chain = workflow.ancestors(target);
         let reader_task = match reader {
             Reader::Task(task) => task,
-            Reader::WorkflowOutput => return self.nested_optional(&target_chain, 0),
+            Reader::WorkflowOutput => {
+                if self.compensation_read(&target_chain, 0, target, span) {
+                    return false;
+                }
+                return self.nested_optional(&target_chain, 0);
+            }
             Reader::Initial => {
                 self.report(
                     Diagnostic::new(
@@ -2958,6 +2963,10 @@ impl<'workflow> WorkflowChecker<'workflow> {
             .zip(&target_chain)
             .take_while(|(left, right)| left == right)
             .count();
+        // A compensation runs only in the failure workflow: nothing outside it can read it.
+        if self.compensation_read(&target_chain, common, target, span) {
+            return false;
+        }
         let target_name = &workflow.task(target).name.value;
         let reader_name = &workflow.task(reader_task).name.value;
         // Inside a compensation, reads of the compensated task or what precedes it create no edge.
@@ -3061,6 +3070,47 @@ impl<'workflow> WorkflowChecker<'workflow> {
         });
         // Containers strictly inside the shared one decide whether the target may not run.
         self.nested_optional(&target_chain, common + 1)
+    }
+
+    /// Reports a read of a task inside a compensation (below `level` of its chain, where the
+    /// reader is not); returns whether it did.
+    fn compensation_read(
+        &mut self,
+        chain: &[(Container, TaskId)],
+        level: usize,
+        target: TaskId,
+        span: Span,
+    ) -> bool {
+        let workflow = self.workflow;
+        let Some(compensated) =
+            chain
+                .iter()
+                .skip(level)
+                .find_map(|(container, _)| match container {
+                    Container::Task {
+                        task,
+                        slot: COMPENSATION_SLOT,
+                    } => Some(*task),
+                    _ => None,
+                })
+        else {
+            return false;
+        };
+        let target_name = &workflow.task(target).name.value;
+        let compensated_name = &workflow.task(compensated).name.value;
+        self.report(
+            Diagnostic::new(
+                &rules::not_upstream::RULE,
+                self.file,
+                span,
+                format!("`{target_name}` is a compensation"),
+            )
+            .with_label(format!(
+                "it undoes `{compensated_name}` only when the workflow fails"
+            ))
+            .with_help("compensations run in the failure workflow; no other task can read them"),
+        );
+        true
     }
 
     /// Whether a task nested below `level` of its chain may not run (switch case, item loop).

@@ -566,6 +566,28 @@ impl Lowerer {
                 self.report(diagnostic);
                 continue;
             }
+            let mut characters = name.value.chars();
+            let valid = characters
+                .next()
+                .is_some_and(|first| first.is_alphabetic() || first == '_')
+                && characters.all(|rest| rest.is_alphanumeric() || rest == '_' || rest == '-');
+            if !valid {
+                let diagnostic = Diagnostic::new(
+                    &rules::invalid_type::RULE,
+                    self.file,
+                    name.span,
+                    "invalid type name",
+                )
+                .with_label(
+                    if name.value.starts_with(|first: char| first.is_ascii_digit()) {
+                        "a type name cannot start with a digit"
+                    } else {
+                        "type names use letters, digits, `_` and `-`"
+                    },
+                )
+                .with_help("a type name must be usable in type expressions like `list<Name>`");
+                self.report(diagnostic);
+            }
             let ty = self.type_of(&entry.value, &format!("type `{}`", name.value));
             declarations.push(TypeDeclaration {
                 name,
@@ -1164,6 +1186,17 @@ impl Lowerer {
         allowed.push(kind_name);
         allowed.extend(kind_extra_keys(kind_name));
         for entry in entries {
+            if entry.key.as_str() == Some("input") && kind_name == "for_each" {
+                let diagnostic = Diagnostic::new(
+                    &rules::unknown_key::RULE,
+                    self.file,
+                    entry.key.span,
+                    "`input` is not allowed on a `for_each` task",
+                )
+                .with_label("each item is the whole input of its run")
+                .with_help("to give every run the same extra values, build the items first (e.g. with a `jq` task)");
+                self.report(diagnostic);
+            }
             if entry.key.as_str() == Some("output") && !kind_accepts_output(kind_name) {
                 let help = match kind_name {
                     "worker" => "the output of a worker is declared by its contract (`workers:`)",
