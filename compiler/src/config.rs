@@ -11,12 +11,10 @@
 //! WF071 = "off"
 //! ```
 //!
-//! Mistakes in the file are reported as [`Diagnostic`]s located in it: a key wfc does not know
-//! ([`unknown_key`](crate::rules::unknown_key), also for unknown rule names, with a did-you-mean),
-//! a value of the wrong kind or an invalid severity or glob
-//! ([`wrong_value_type`](crate::rules::wrong_value_type)), a rule configured twice
-//! ([`duplicate_key`](crate::rules::duplicate_key)) and TOML syntax errors
-//! ([`yaml_syntax`](crate::rules::yaml_syntax), whose message says TOML).
+//! Mistakes in the file are reported as [`Diagnostic`]s located in it, all under
+//! [`invalid_config`](crate::rules::invalid_config): TOML syntax errors, a key wfc does not know,
+//! an unknown rule (with a did-you-mean), a value of the wrong kind, an invalid severity or glob,
+//! a rule configured twice.
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use toml::Spanned;
@@ -200,7 +198,7 @@ impl ConfigParser {
                 });
                 let message = error.message().trim().to_string();
                 let mut diagnostic =
-                    Diagnostic::new(&rules::yaml_syntax::RULE, self.file, span, "invalid TOML");
+                    Diagnostic::new(&rules::invalid_config::RULE, self.file, span, "invalid TOML");
                 if !message.is_empty() {
                     diagnostic = diagnostic.with_label(message);
                 }
@@ -215,7 +213,7 @@ impl ConfigParser {
                 "rules" => config.rule_severities = self.rules(value),
                 other => {
                     let mut diagnostic = Diagnostic::new(
-                        &rules::unknown_key::RULE,
+                        &rules::invalid_config::RULE,
                         self.file,
                         span_of(key.span()),
                         format!("unknown key `{other}`"),
@@ -238,7 +236,7 @@ impl ConfigParser {
     fn wrong_type(&mut self, span: std::ops::Range<usize>, message: String, label: &str) {
         self.diagnostics.push(
             Diagnostic::new(
-                &rules::wrong_value_type::RULE,
+                &rules::invalid_config::RULE,
                 self.file,
                 span_of(span),
                 message,
@@ -275,7 +273,7 @@ impl ConfigParser {
                 Ok(_) => globs.push(pattern.to_string()),
                 Err(error) => {
                     self.diagnostics.push(
-                        Diagnostic::new(&rules::wrong_value_type::RULE, self.file, span_of(item.span()), "invalid glob")
+                        Diagnostic::new(&rules::invalid_config::RULE, self.file, span_of(item.span()), "invalid glob")
                             .with_label(error.kind().to_string())
                             .with_help("`*` matches within a directory, `**` across directories, `{a,b}` either"),
                     );
@@ -301,7 +299,7 @@ impl ConfigParser {
             let key_span = span_of(key.span());
             let Some(rule) = rules::find(name) else {
                 let mut diagnostic = Diagnostic::new(
-                    &rules::unknown_key::RULE,
+                    &rules::invalid_config::RULE,
                     self.file,
                     key_span,
                     format!("unknown rule `{name}`"),
@@ -341,7 +339,7 @@ impl ConfigParser {
                 "off" => None,
                 other => {
                     let mut diagnostic = Diagnostic::new(
-                        &rules::wrong_value_type::RULE,
+                        &rules::invalid_config::RULE,
                         self.file,
                         span_of(value.span()),
                         format!("invalid severity `{other}`"),
@@ -362,7 +360,7 @@ impl ConfigParser {
             if let Some((_, first)) = seen.iter().find(|(code, _)| *code == rule.code) {
                 self.diagnostics.push(
                     Diagnostic::new(
-                        &rules::duplicate_key::RULE,
+                        &rules::invalid_config::RULE,
                         self.file,
                         key_span,
                         format!("rule {} configured twice", rule.code),
@@ -452,7 +450,7 @@ unused-input = "info"
         let (config, diagnostics) = parse(text);
         assert!(config.rule_severities.is_empty());
         assert_eq!(diagnostics.len(), 3, "{diagnostics:#?}");
-        assert_eq!(diagnostics[0].code, "WF010");
+        assert_eq!(diagnostics[0].code, "WF005");
         assert_eq!(at(text, &diagnostics[0]), "unused-inptu");
         assert_eq!(
             diagnostics[0].help.as_deref(),
@@ -485,7 +483,7 @@ unused-input = "info"
         assert!(
             diagnostics
                 .iter()
-                .all(|diagnostic| diagnostic.code == "WF012")
+                .all(|diagnostic| diagnostic.code == "WF005")
         );
         assert_eq!(at(text, &diagnostics[0]), "\"warn\"");
         assert_eq!(diagnostics[0].message, "invalid severity `warn`");
@@ -509,10 +507,10 @@ unused-input = "info"
         assert_eq!(
             summary,
             [
-                ("WF010", "inclde"),
-                ("WF012", "\"vendor/**\""),
-                ("WF012", "3"),
-                ("WF010", "foo")
+                ("WF005", "inclde"),
+                ("WF005", "\"vendor/**\""),
+                ("WF005", "3"),
+                ("WF005", "foo")
             ]
         );
         assert_eq!(
@@ -538,7 +536,7 @@ unused-input = "info"
         let (config, diagnostics) = parse(text);
         assert_eq!(config.override_for("WF071"), Some(None));
         assert_eq!(diagnostics.len(), 1);
-        assert_eq!(diagnostics[0].code, "WF002");
+        assert_eq!(diagnostics[0].code, "WF005");
         assert_eq!(at(text, &diagnostics[0]), "insecure-endpoint");
         assert_eq!(&text[diagnostics[0].labels[0].span.range()], "WF071");
     }
@@ -551,7 +549,7 @@ unused-input = "info"
         assert!(!diagnostics.is_empty());
         assert!(
             diagnostics.iter().all(
-                |diagnostic| diagnostic.code == "WF001" && diagnostic.message == "invalid TOML"
+                |diagnostic| diagnostic.code == "WF005" && diagnostic.message == "invalid TOML"
             )
         );
         assert!(

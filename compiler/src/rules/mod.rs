@@ -30,6 +30,7 @@ pub mod duplicate_key;
 pub mod duplicate_task_ref;
 pub mod empty_tasks;
 pub mod import_error;
+pub mod invalid_config;
 pub mod insecure_endpoint;
 pub mod invalid_date;
 pub mod invalid_default;
@@ -76,6 +77,7 @@ pub const ALL: &[&Rule] = &[
     &duplicate_key::RULE,
     &yaml_limits::RULE,
     &not_a_workflow::RULE,
+    &invalid_config::RULE,
     &unknown_key::RULE,
     &missing_key::RULE,
     &wrong_value_type::RULE,
