@@ -383,7 +383,7 @@ impl Workflow {
             Container::Task { task, slot } => {
                 let task = self.task(task);
                 if slot == COMPENSATION_SLOT {
-                    return task.compensate.as_ref().map_or(&[], std::slice::from_ref);
+                    return task.compensate.as_slice();
                 }
                 task.kind
                     .bodies()

@@ -217,15 +217,17 @@ pub fn resolve_plain(text: &str) -> PlainValue {
             PlainValue::Int,
         );
     }
-    if let Some(hex) = text.strip_prefix("0x") {
-        if let Ok(value) = i64::from_str_radix(hex, 16) {
-            return PlainValue::Int(value);
-        }
+    if let Some(Ok(value)) = text
+        .strip_prefix("0x")
+        .map(|hex| i64::from_str_radix(hex, 16))
+    {
+        return PlainValue::Int(value);
     }
-    if let Some(octal) = text.strip_prefix("0o") {
-        if let Ok(value) = i64::from_str_radix(octal, 8) {
-            return PlainValue::Int(value);
-        }
+    if let Some(Ok(value)) = text
+        .strip_prefix("0o")
+        .map(|octal| i64::from_str_radix(octal, 8))
+    {
+        return PlainValue::Int(value);
     }
     let looks_numeric = unsigned
         .bytes()
@@ -235,12 +237,10 @@ pub fn resolve_plain(text: &str) -> PlainValue {
             .bytes()
             .all(|byte| byte.is_ascii_digit() || matches!(byte, b'.' | b'e' | b'E' | b'+' | b'-'))
         && unsigned.bytes().any(|byte| byte.is_ascii_digit());
-    if looks_numeric {
-        if let Ok(value) = text.parse::<f64>() {
-            return PlainValue::Float(value);
-        }
+    match text.parse::<f64>() {
+        Ok(value) if looks_numeric => PlainValue::Float(value),
+        _ => PlainValue::String,
     }
-    PlainValue::String
 }
 
 /// The result of parsing one file.

@@ -22,15 +22,16 @@ fn examples() -> Vec<(String, String)> {
         };
         for entry in entries.flatten() {
             let path = entry.path();
+            let is_yaml = path
+                .extension()
+                .is_some_and(|extension| extension == "yaml");
             if path.is_dir() {
                 pending.push(path);
-            } else if path
-                .extension()
-                .is_some_and(|extension| extension == "yaml")
+            } else if let Some(text) = is_yaml
+                .then(|| std::fs::read_to_string(&path).ok())
+                .flatten()
             {
-                if let Ok(text) = std::fs::read_to_string(&path) {
-                    files.push((path.to_string_lossy().into_owned(), text));
-                }
+                files.push((path.to_string_lossy().into_owned(), text));
             }
         }
     }
