@@ -258,7 +258,7 @@ fn bad_configuration_in_json() {
         .flatten()
         .filter_map(|d| d["code"].as_str())
         .collect();
-    assert_eq!(codes, ["WF010", "WF010", "WF012"]);
+    assert_eq!(codes, ["WF005", "WF005", "WF005"]);
 }
 
 #[test]
