@@ -526,8 +526,34 @@ impl<'workflow> WorkflowChecker<'workflow> {
 
     fn report(&mut self, diagnostic: Diagnostic) {
         if self.reporting {
+            let diagnostic = self.trim_spans(diagnostic);
             self.diagnostics.push(diagnostic);
         }
+    }
+
+    /// The spans of block collections run up to the next token, over the line break and the
+    /// next line's indentation; underline only the text.
+    fn trim_spans(&self, mut diagnostic: Diagnostic) -> Diagnostic {
+        let trim = |span: Span| -> Span {
+            let Some(text) = self.source.get(span.range()) else {
+                return span;
+            };
+            let kept = text.trim_end().len();
+            if kept == 0 {
+                span
+            } else {
+                Span::new(span.start as usize, span.start as usize + kept)
+            }
+        };
+        if diagnostic.file == self.file {
+            diagnostic.span = trim(diagnostic.span);
+        }
+        for label in &mut diagnostic.labels {
+            if label.file == self.file {
+                label.span = trim(label.span);
+            }
+        }
+        diagnostic
     }
 
     /// Names, declared types and variables: everything expressions are resolved against.
@@ -699,7 +725,10 @@ impl<'workflow> WorkflowChecker<'workflow> {
 
     fn diagnostics_extend(&mut self, diagnostics: Vec<Diagnostic>) {
         if self.reporting {
-            self.diagnostics.extend(diagnostics);
+            for diagnostic in diagnostics {
+                let diagnostic = self.trim_spans(diagnostic);
+                self.diagnostics.push(diagnostic);
+            }
         }
     }
 
@@ -1605,7 +1634,11 @@ impl<'workflow> WorkflowChecker<'workflow> {
             if let Some(text) = url.as_str()
                 && let Some(rest) = text.strip_prefix("http://")
             {
-                let host = rest.split(['/', ':', '?']).next().unwrap_or_default();
+                // `[::1]:8080` keeps its brackets; other hosts end at a port, path or query.
+                let host = match rest.find(']') {
+                    Some(end) if rest.starts_with('[') => &rest[..=end],
+                    _ => rest.split(['/', ':', '?']).next().unwrap_or_default(),
+                };
                 if !matches!(host, "localhost" | "127.0.0.1" | "[::1]" | "0.0.0.0")
                     && !host.ends_with(".localhost")
                     && !host.starts_with("${")

@@ -1,6 +1,7 @@
-//! Fixture-driven tests: every rule has a directory `tests/fixtures/rules/<CODE>/` holding a
-//! small project. Files named `pass*` must produce no diagnostic at all; other files carry
-//! inline annotations, YAML comment lines whose carets point at the line above:
+//! Fixture-driven tests: every rule has a directory `tests/fixtures/rules/<CODE>-<name>/` holding
+//! a small project: its `*.yaml` files, and a `wfc.toml` if there is one. Files named `pass*` must
+//! produce no diagnostic at all; the others carry inline annotations, comment lines whose carets
+//! point at the line above:
 //!
 //! ```yaml
 //!     worker: biuld
@@ -18,9 +19,10 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use wfc_compiler::Diagnostic;
 use wfc_compiler::config::Config;
 use wfc_compiler::project::{FileSystemLoader, InputFile, analyze};
-use wfc_compiler::source::ColumnUnit;
+use wfc_compiler::source::{ColumnUnit, SourceDb};
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct Expected {
@@ -104,9 +106,25 @@ fn run_fixture(directory: &Path) -> (Vec<String>, String) {
             text: std::fs::read_to_string(path).expect("read fixture"),
         })
         .collect();
-    let analysis = analyze(inputs.clone(), &FileSystemLoader, &Config::default());
-    let mut problems = Vec::new();
+    // A `wfc.toml` beside the files configures the project, as it does for `wfc check`; its own
+    // mistakes (WF005) are annotated in it like those of the YAML files.
+    let config_path = directory.join("wfc.toml");
+    let mut config_sources = SourceDb::new();
+    let mut config = Config::default();
+    let mut config_diagnostics = Vec::new();
     let mut expected: Vec<Expected> = Vec::new();
+    if let Ok(text) = std::fs::read_to_string(&config_path) {
+        let relative = config_path
+            .strip_prefix(env!("CARGO_MANIFEST_DIR"))
+            .unwrap_or(&config_path)
+            .to_string_lossy()
+            .into_owned();
+        let file = config_sources.add(relative, text.as_str());
+        (config, config_diagnostics) = Config::parse(file, &text);
+        expected.extend(annotations("wfc.toml", &text));
+    }
+    let analysis = analyze(inputs.clone(), &FileSystemLoader, &config);
+    let mut problems = Vec::new();
     for input in &inputs {
         let name = input
             .path
@@ -117,49 +135,20 @@ fn run_fixture(directory: &Path) -> (Vec<String>, String) {
         expected.extend(annotations(&name, &input.text));
     }
     let mut actual: Vec<(Expected, String)> = Vec::new();
-    for diagnostic in &analysis.diagnostics {
-        let source = analysis.sources.get(diagnostic.file).expect("file");
-        let start = source.line_index.line_column(
-            &source.text,
-            diagnostic.span.start as usize,
-            ColumnUnit::Char,
-        );
-        let end = source.line_index.line_column(
-            &source.text,
-            diagnostic.span.end as usize,
-            ColumnUnit::Char,
-        );
-        let end_column = if diagnostic.span.is_empty() {
-            start.column as usize + 1
-        } else if end.line == start.line {
-            end.column as usize
-        } else {
-            let line_text = source
-                .text
-                .lines()
-                .nth(start.line as usize - 1)
-                .unwrap_or_default();
-            line_text.chars().count() + 1
-        };
-        let name = Path::new(&source.path)
-            .file_name()
-            .and_then(|name| name.to_str())
-            .unwrap_or_default()
-            .to_string();
-        actual.push((
-            Expected {
-                file: name,
-                line: start.line as usize,
-                start_column: start.column as usize,
-                end_column,
-                code: diagnostic.code.to_string(),
-            },
-            format!(
-                "{}: {}",
-                diagnostic.message,
-                diagnostic.label.clone().unwrap_or_default()
-            ),
-        ));
+    for (sources, diagnostics) in [
+        (&config_sources, &config_diagnostics),
+        (&analysis.sources, &analysis.diagnostics),
+    ] {
+        for diagnostic in diagnostics {
+            actual.push((
+                position(sources, diagnostic),
+                format!(
+                    "{}: {}",
+                    diagnostic.message,
+                    diagnostic.label.clone().unwrap_or_default()
+                ),
+            ));
+        }
     }
     for (found, message) in &actual {
         if found.file.starts_with("pass") {
@@ -182,12 +171,60 @@ fn run_fixture(directory: &Path) -> (Vec<String>, String) {
             ));
         }
     }
-    let rendered = wfc_compiler::render::human::render(
+    let options = wfc_compiler::render::Options::default();
+    let mut rendered = String::new();
+    if !config_diagnostics.is_empty() {
+        rendered.push_str(&wfc_compiler::render::human::render(
+            &config_sources,
+            &config_diagnostics,
+            &options,
+        ));
+        rendered.push('\n');
+    }
+    rendered.push_str(&wfc_compiler::render::human::render(
         &analysis.sources,
         &analysis.diagnostics,
-        &wfc_compiler::render::Options::default(),
-    );
+        &options,
+    ));
     (problems, rendered)
+}
+
+/// Where a diagnostic starts and ends, in the terms of the annotations.
+fn position(sources: &SourceDb, diagnostic: &Diagnostic) -> Expected {
+    let source = sources.get(diagnostic.file).expect("file");
+    let start = source.line_index.line_column(
+        &source.text,
+        diagnostic.span.start as usize,
+        ColumnUnit::Char,
+    );
+    let end =
+        source
+            .line_index
+            .line_column(&source.text, diagnostic.span.end as usize, ColumnUnit::Char);
+    let end_column = if diagnostic.span.is_empty() {
+        start.column as usize + 1
+    } else if end.line == start.line {
+        end.column as usize
+    } else {
+        let line_text = source
+            .text
+            .lines()
+            .nth(start.line as usize - 1)
+            .unwrap_or_default();
+        line_text.chars().count() + 1
+    };
+    let name = Path::new(&source.path)
+        .file_name()
+        .and_then(|name| name.to_str())
+        .unwrap_or_default()
+        .to_string();
+    Expected {
+        file: name,
+        line: start.line as usize,
+        start_column: start.column as usize,
+        end_column,
+        code: diagnostic.code.to_string(),
+    }
 }
 
 #[test]
