@@ -346,6 +346,17 @@ impl Lowerer {
             Some(PlainValue::Int(seconds)) if seconds >= 0 => {
                 Some(Spanned::new(seconds as u64 * 1000, node.span))
             }
+            Some(PlainValue::Int(seconds)) => {
+                let diagnostic = Diagnostic::new(
+                    &rules::value_out_of_range::RULE,
+                    self.file,
+                    node.span,
+                    format!("{context} must be at least 0"),
+                )
+                .with_label(format!("{seconds} is too small"));
+                self.report(diagnostic);
+                None
+            }
             Some(PlainValue::String) => {
                 let text = node.as_str().unwrap_or_default();
                 match parse_duration_ms(text) {
@@ -1374,6 +1385,16 @@ impl Lowerer {
         let version = node
             .get("version")
             .and_then(|version| self.int(version, "`version`"));
+        if let Some(version) = version.as_ref().filter(|version| version.value < 1) {
+            let diagnostic = Diagnostic::new(
+                &rules::value_out_of_range::RULE,
+                self.file,
+                version.span,
+                "`version` must be at least 1",
+            )
+            .with_label(format!("{} is too small", version.value));
+            self.report(diagnostic);
+        }
         let external = node
             .get("external")
             .and_then(|external| self.bool(external, "`external`"))
