@@ -740,6 +740,14 @@ impl Lowerer {
             settings.retry_count = self.int(node, "`retry`");
             return;
         }
+        if node.as_scalar().is_some() && !node.is_null() {
+            self.wrong_type(
+                node,
+                "a retry count or a mapping",
+                &format!("`retry` of {context}"),
+            );
+            return;
+        }
         let Some(entries) = self.mapping(node, &format!("`retry` of {context}")) else {
             return;
         };
