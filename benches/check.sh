@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Measures `wfc check` end to end (process start, reading, checking, printing) on generated
+# projects: throughput on 200 workflows (~2 MB) and wall time on one ~10,000-line workflow, with
+# peak memory (max RSS). Usage: benches/check.sh [RUNS]   (figures go to docs/benchmarks.md)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs="${1:-10}"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+cargo build --quiet --release --bin wfc --example generate_corpus -p wfc -p wfc-compiler
+wfc=target/release/wfc
+generate=target/release/examples/generate_corpus
+"$generate" "$work/corpus" 200 60
+"$generate" "$work/large" 1 1700
+
+measure() { # name, command...: prints "name<TAB>median ms<TAB>max RSS MiB"
+  local name="$1"; shift
+  local times=() rss=0 start end kb
+  for _ in $(seq "$runs"); do
+    start=$(date +%s%N)
+    /usr/bin/time -f "%M" -o "$work/rss" "$@" >/dev/null
+    end=$(date +%s%N)
+    times+=("$(( (end - start) / 1000 ))")
+    kb=$(tail -n 1 "$work/rss")
+    (( kb > rss )) && rss=$kb
+  done
+  local median
+  median=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+  printf '%s\t%.1f ms\t%d MiB\n' "$name" "$(echo "$median / 1000" | bc -l)" "$((rss / 1024))"
+}
+
+bytes=$(cat "$work"/corpus/*.yaml | wc -c)
+lines=$(wc -l < "$work/large/generated_0.wf.yaml")
+echo "corpus: $(ls "$work"/corpus | wc -l) files, $bytes bytes; large workflow: $lines lines; $(nproc) cores; median of $runs runs"
+corpus=$(measure "check 200-file corpus" "$wfc" check -q "$work/corpus")
+echo "$corpus"
+milliseconds=$(echo "$corpus" | cut -f2 | cut -d' ' -f1)
+awk -v b="$bytes" -v ms="$milliseconds" 'BEGIN { printf "throughput\t%.1f MB/s\n", b / 1e3 / ms }'
+measure "check one 10k-line workflow" "$wfc" check -q "$work/large"
