@@ -197,8 +197,12 @@ impl ConfigParser {
                     Span::new(start, end)
                 });
                 let message = error.message().trim().to_string();
-                let mut diagnostic =
-                    Diagnostic::new(&rules::invalid_config::RULE, self.file, span, "invalid TOML");
+                let mut diagnostic = Diagnostic::new(
+                    &rules::invalid_config::RULE,
+                    self.file,
+                    span,
+                    "invalid TOML",
+                );
                 if !message.is_empty() {
                     diagnostic = diagnostic.with_label(message);
                 }
