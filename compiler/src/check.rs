@@ -949,7 +949,7 @@ impl<'workflow> WorkflowChecker<'workflow> {
                 let selector_type = match selector {
                     SwitchSelector::Value(node) => self.infer_value(node, reader, true),
                     SwitchSelector::JavaScript(node) => {
-                        self.check_javascript(node, crate::javascript::ScriptMode::Program);
+                        self.check_javascript(node, crate::javascript::ScriptMode::Program, false);
                         Type::Any
                     }
                 };
@@ -1060,7 +1060,7 @@ impl<'workflow> WorkflowChecker<'workflow> {
             } => {
                 self.check_input_values(task);
                 if let Some(condition) = condition {
-                    self.check_javascript(condition, crate::javascript::ScriptMode::Program);
+                    self.check_javascript(condition, crate::javascript::ScriptMode::Program, false);
                 }
                 if let Some(items) = items {
                     let items_type = self.infer_value(items, reader, true);
@@ -1180,19 +1180,19 @@ impl<'workflow> WorkflowChecker<'workflow> {
             }
             TaskKind::Inline { script, .. } => {
                 self.check_input_values(task);
+                // Conductor resolves `${...}` in the script before running it (it is an input
+                // parameter): check the names, then the syntax with the expressions masked.
                 if script.as_str().is_some_and(|text| text.contains("${")) {
                     self.check_value(script, None, reader, "the script");
-                } else {
-                    self.check_javascript(script, crate::javascript::ScriptMode::Program);
                 }
+                self.check_javascript(script, crate::javascript::ScriptMode::Program, true);
             }
             TaskKind::Jq { query, .. } => {
                 self.check_input_values(task);
                 if query.as_str().is_some_and(|text| text.contains("${")) {
                     self.check_value(query, None, reader, "the query");
-                } else {
-                    self.check_jq(query);
                 }
+                self.check_jq(query);
             }
             TaskKind::SetVariable { values } => {
                 self.check_input_values(task);
@@ -1384,35 +1384,31 @@ impl<'workflow> WorkflowChecker<'workflow> {
                 .is_some_and(|evaluator| matches!(evaluator, "javascript" | "graaljs"))
         };
         let script = match task_type {
+            // Input parameters are interpolated by Conductor before the script runs.
             "INLINE" if is_javascript(input_value("evaluatorType")) => {
-                input_value("expression").map(|node| (node, ScriptMode::Program))
+                input_value("expression").map(|node| (node, ScriptMode::Program, true))
             }
-            "LAMBDA" => {
-                input_value("scriptExpression").map(|node| (node, ScriptMode::FunctionBody))
-            }
+            "LAMBDA" => input_value("scriptExpression")
+                .map(|node| (node, ScriptMode::FunctionBody, true)),
             "SWITCH" if is_javascript(fields.get("evaluatorType")) => fields
                 .get("expression")
-                .map(|node| (node, ScriptMode::Program)),
+                .map(|node| (node, ScriptMode::Program, false)),
             "DECISION" => fields
                 .get("caseExpression")
-                .map(|node| (node, ScriptMode::Program)),
+                .map(|node| (node, ScriptMode::Program, false)),
             "DO_WHILE" => fields
                 .get("loopCondition")
-                .map(|node| (node, ScriptMode::Program)),
+                .map(|node| (node, ScriptMode::Program, false)),
             "JSON_JQ_TRANSFORM" => {
-                if let Some(query) = input_value("queryExpression")
-                    && query.as_str().is_some_and(|text| !text.contains("${"))
-                {
+                if let Some(query) = input_value("queryExpression") {
                     self.check_jq(query);
                 }
                 None
             }
             _ => None,
         };
-        if let Some((node, mode)) = script
-            && node.as_str().is_some_and(|text| !text.contains("${"))
-        {
-            self.check_javascript(node, mode);
+        if let Some((node, mode, interpolated)) = script {
+            self.check_javascript(node, mode, interpolated);
         }
     }
 
@@ -1849,11 +1845,18 @@ impl<'workflow> WorkflowChecker<'workflow> {
         }
     }
 
-    fn check_javascript(&mut self, node: &Node, mode: crate::javascript::ScriptMode) {
+    /// `interpolated`: Conductor substitutes `${...}` in the script first (INLINE and LAMBDA
+    /// scripts are input parameters; SWITCH expressions and loop conditions are not).
+    fn check_javascript(&mut self, node: &Node, mode: crate::javascript::ScriptMode, interpolated: bool) {
         let Some(scalar) = node.as_scalar() else {
             return;
         };
-        if let Err(error) = crate::javascript::check_syntax(&scalar.value, mode) {
+        let result = if interpolated {
+            crate::javascript::check_interpolated_syntax(&scalar.value, mode)
+        } else {
+            crate::javascript::check_syntax(&scalar.value, mode)
+        };
+        if let Err(error) = result {
             let start = crate::source::clamp_to_char_boundary(&scalar.value, error.offset);
             let end = next_boundary(&scalar.value, start);
             let span = scalar.map.source_span(start, end);
