@@ -1388,8 +1388,9 @@ impl<'workflow> WorkflowChecker<'workflow> {
             "INLINE" if is_javascript(input_value("evaluatorType")) => {
                 input_value("expression").map(|node| (node, ScriptMode::Program, true))
             }
-            "LAMBDA" => input_value("scriptExpression")
-                .map(|node| (node, ScriptMode::FunctionBody, true)),
+            "LAMBDA" => {
+                input_value("scriptExpression").map(|node| (node, ScriptMode::FunctionBody, true))
+            }
             "SWITCH" if is_javascript(fields.get("evaluatorType")) => fields
                 .get("expression")
                 .map(|node| (node, ScriptMode::Program, false)),
@@ -1847,7 +1848,12 @@ impl<'workflow> WorkflowChecker<'workflow> {
 
     /// `interpolated`: Conductor substitutes `${...}` in the script first (INLINE and LAMBDA
     /// scripts are input parameters; SWITCH expressions and loop conditions are not).
-    fn check_javascript(&mut self, node: &Node, mode: crate::javascript::ScriptMode, interpolated: bool) {
+    fn check_javascript(
+        &mut self,
+        node: &Node,
+        mode: crate::javascript::ScriptMode,
+        interpolated: bool,
+    ) {
         let Some(scalar) = node.as_scalar() else {
             return;
         };

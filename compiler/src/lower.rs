@@ -214,6 +214,20 @@ pub fn lower_file(
                     LoweredFile::Nothing
                 } else if is_contract_file || looks_like_contracts {
                     LoweredFile::Contracts(lowerer.contract_file(root, entries))
+                } else if !entries.iter().any(|entry| {
+                    entry.key.as_str().is_some_and(|key| {
+                        WORKFLOW_KEYS.contains(&key)
+                            || suggest::closest(key, WORKFLOW_KEYS.iter().copied()).is_some()
+                    })
+                }) {
+                    // Nothing here is (or resembles) a workflow key: one finding, not a cascade
+                    // of missing and unknown keys.
+                    lowerer.diagnostics.push(
+                        Diagnostic::new(&rules::not_a_workflow::RULE, file, entries.first().map_or(root.span, |entry| entry.key.span), "not a wfc workflow")
+                            .with_label("no `workflow:` or `tasks:` key in this file")
+                            .with_help("a workflow file starts with `workflow: NAME`; a contract file (`*.workers.yaml`) declares `workers:`"),
+                    );
+                    LoweredFile::Nothing
                 } else {
                     LoweredFile::Workflow(Box::new(lowerer.workflow(root, entries, text_len)))
                 }

@@ -187,17 +187,27 @@ pub fn analyze(files: Vec<InputFile>, loader: &dyn SourceLoader, config: &Config
     while next < lowered.len() {
         let base = PathBuf::from(analysis.sources.path(lowered[next].file));
         let directory = base.parent().map(Path::to_path_buf).unwrap_or_default();
-        let mut wanted: Vec<(PathBuf, Span, bool)> = Vec::new();
+        let mut wanted: Vec<(PathBuf, String, Span, bool)> = Vec::new();
         if let LoweredFile::Workflow(workflow) = &lowered[next].result {
             for import in &workflow.imports {
-                wanted.push((directory.join(&import.value), import.span, true));
+                wanted.push((
+                    directory.join(&import.value),
+                    import.value.clone(),
+                    import.span,
+                    true,
+                ));
             }
             for target in workflow_path_targets(workflow) {
-                wanted.push((directory.join(&target.name.value), target.name.span, false));
+                wanted.push((
+                    directory.join(&target.name.value),
+                    target.name.value.clone(),
+                    target.name.span,
+                    false,
+                ));
             }
         }
         let importer = lowered[next].file;
-        for (path, span, is_import) in wanted {
+        for (path, written, span, is_import) in wanted {
             let normalized = normalize(&path);
             if path_to_file.contains_key(&normalized) {
                 continue;
@@ -227,10 +237,10 @@ pub fn analyze(files: Vec<InputFile>, loader: &dyn SourceLoader, config: &Config
                             rule,
                             importer,
                             span,
-                            format!("{what} `{}`", path.display()),
+                            format!("{what} `{written}`"),
                         )
                         .with_label(error.to_string())
-                        .with_help("paths are relative to the importing file"),
+                        .with_help(format!("paths are relative to the importing file; this one resolves to `{}`", normalized.display())),
                     );
                 }
             }
@@ -283,6 +293,30 @@ pub fn analyze(files: Vec<InputFile>, loader: &dyn SourceLoader, config: &Config
         contract_workers.insert(contracts.file, workers);
     }
 
+    // Every declaration of each contract file: (name, where, is a worker).
+    let contract_declarations: HashMap<FileId, Vec<(String, (FileId, Span), bool)>> = analysis
+        .contracts
+        .iter()
+        .map(|contracts| {
+            let workers = contracts.workers.iter().map(|worker| {
+                (
+                    worker.name.value.clone(),
+                    (contracts.file, worker.name.span),
+                    true,
+                )
+            });
+            let types = contracts.types.iter().map(|declaration| {
+                (
+                    declaration.name.value.clone(),
+                    (contracts.file, declaration.name.span),
+                    false,
+                )
+            });
+            (contracts.file, workers.chain(types).collect())
+        })
+        .collect();
+    let mut incomplete: HashSet<FileId> = HashSet::new();
+
     // Per-workflow scopes (without sub-workflow signatures yet).
     let mut scopes: Vec<Scope> = Vec::with_capacity(analysis.workflows.len());
     for workflow in &analysis.workflows {
@@ -291,16 +325,52 @@ pub fn analyze(files: Vec<InputFile>, loader: &dyn SourceLoader, config: &Config
             .map(Path::to_path_buf)
             .unwrap_or_default();
         let mut scope = Scope::default();
-        let imported: Vec<FileId> = workflow
+        let imported_pairs: Vec<(FileId, &crate::model::Spanned<String>)> = workflow
             .imports
             .iter()
             .filter_map(|import| {
                 path_to_file
                     .get(&normalize(&directory.join(&import.value)))
-                    .copied()
+                    .map(|file| (*file, import))
             })
             .collect();
-        for file in &imported {
+        let imported: Vec<FileId> = imported_pairs.iter().map(|(file, _)| *file).collect();
+        if imported.len() < workflow.imports.len() {
+            // Unknown workers and types are then consequences of the unreadable import.
+            incomplete.insert(workflow.file);
+        }
+        // Where each visible worker and type comes from, to report duplicates.
+        let mut worker_origins: HashMap<String, (FileId, Span)> = HashMap::new();
+        let mut type_origins: HashMap<String, (FileId, Span)> = HashMap::new();
+        for (file, import) in &imported_pairs {
+            if let Some(declarations) = contract_declarations.get(file) {
+                for (name, origin, is_worker) in declarations {
+                    let origins = if *is_worker {
+                        &mut worker_origins
+                    } else {
+                        &mut type_origins
+                    };
+                    if let Some(first) = origins.get(name) {
+                        if first != origin {
+                            let what = if *is_worker { "worker" } else { "type" };
+                            diagnostics.push(
+                                Diagnostic::new(
+                                    &rules::duplicate_declaration::RULE,
+                                    workflow.file,
+                                    import.span,
+                                    format!("{what} `{name}` is declared twice"),
+                                )
+                                .with_label(format!("this import declares `{name}` again"))
+                                .with_secondary(first.0, first.1, "first declared here")
+                                .with_secondary(origin.0, origin.1, "declared again here")
+                                .with_help("rename one of the declarations, or remove one import"),
+                            );
+                        }
+                    } else {
+                        origins.insert(name.clone(), *origin);
+                    }
+                }
+            }
             if let Some(types) = contract_types.get(file) {
                 scope
                     .types
@@ -314,10 +384,29 @@ pub fn analyze(files: Vec<InputFile>, loader: &dyn SourceLoader, config: &Config
                 );
             }
             if analysis.workflows.iter().any(|other| other.file == *file) {
-                let path = analysis.sources.path(*file).to_string();
                 diagnostics.push(
-                    Diagnostic::new(&rules::import_error::RULE, workflow.file, workflow.imports.iter().find(|import| normalize(&directory.join(&import.value)).to_string_lossy() == path).map_or(Span::default(), |import| import.span), "imported file is a workflow")
+                    Diagnostic::new(&rules::import_error::RULE, workflow.file, import.span, "imported file is a workflow")
                         .with_help("imports bring in contract files (`*.workers.yaml`); call another workflow with `sub_workflow:`"),
+                );
+            }
+        }
+        let local = workflow
+            .workers
+            .iter()
+            .map(|worker| (&worker.name, &worker_origins, "worker"))
+            .chain(
+                workflow
+                    .types
+                    .iter()
+                    .map(|declaration| (&declaration.name, &type_origins, "type")),
+            );
+        for (name, origins, what) in local {
+            if let Some(first) = origins.get(&name.value) {
+                diagnostics.push(
+                    Diagnostic::new(&rules::duplicate_declaration::RULE, workflow.file, name.span, format!("{what} `{}` is declared twice", name.value))
+                        .with_label("also declared by an import")
+                        .with_secondary(first.0, first.1, "first declared here")
+                        .with_help("rename one of the two; a task must be checked against exactly one declaration"),
                 );
             }
         }
@@ -459,7 +548,7 @@ pub fn analyze(files: Vec<InputFile>, loader: &dyn SourceLoader, config: &Config
                 if same_version {
                     diagnostics.push(
                         Diagnostic::new(
-                            &rules::duplicate_task_ref::RULE,
+                            &rules::duplicate_declaration::RULE,
                             workflow.file,
                             name.span,
                             format!("workflow `{}` is defined twice", name.value),
@@ -498,8 +587,14 @@ pub fn analyze(files: Vec<InputFile>, loader: &dyn SourceLoader, config: &Config
         .check()
     });
     diagnostics.extend(checked.into_iter().flatten());
-    // Report only on files the user asked about; imported files are checked when given.
-    diagnostics.retain(|diagnostic| given.contains(&diagnostic.file));
+    // Report only on files the user asked about; imported files are checked when given. In a
+    // file with an unreadable import, unknown workers and types are that import's consequences.
+    diagnostics.retain(|diagnostic| {
+        given.contains(&diagnostic.file)
+            && !(incomplete.contains(&diagnostic.file)
+                && (diagnostic.code == rules::unknown_worker::RULE.code
+                    || diagnostic.code == rules::unknown_type::RULE.code))
+    });
     suppression::apply(&analysis.sources, config, &mut diagnostics);
     sort_diagnostics(&mut diagnostics);
     diagnostics.dedup();

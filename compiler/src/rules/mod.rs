@@ -26,6 +26,7 @@ pub struct Rule {
 
 pub mod conductor_registration;
 pub mod cycle;
+pub mod duplicate_declaration;
 pub mod duplicate_key;
 pub mod duplicate_task_ref;
 pub mod empty_tasks;
@@ -91,6 +92,7 @@ pub const ALL: &[&Rule] = &[
     &unknown_task_kind::RULE,
     &unknown_sub_workflow::RULE,
     &import_error::RULE,
+    &duplicate_declaration::RULE,
     &unknown_task_reference::RULE,
     &unknown_input::RULE,
     &unknown_variable::RULE,
