@@ -80,6 +80,10 @@ impl Analysis {
     }
 }
 
+/// A declaration of a contract file: its name, where it is written, and whether it is a worker
+/// (otherwise a type).
+type Declaration = (String, (FileId, Span), bool);
+
 /// Whether a path names a contract file.
 pub fn is_contract_path(path: &Path) -> bool {
     let name = path
@@ -294,7 +298,7 @@ pub fn analyze(files: Vec<InputFile>, loader: &dyn SourceLoader, config: &Config
     }
 
     // Every declaration of each contract file: (name, where, is a worker).
-    let contract_declarations: HashMap<FileId, Vec<(String, (FileId, Span), bool)>> = analysis
+    let contract_declarations: HashMap<FileId, Vec<Declaration>> = analysis
         .contracts
         .iter()
         .map(|contracts| {
