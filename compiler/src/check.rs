@@ -457,6 +457,14 @@ enum Reader {
 
 /// One edge of the task graph, between siblings of one task list.
 #[derive(Debug, Clone, Copy)]
+/// The dependencies between tasks: `(from, to)` means `to` runs after `from`. Both tasks are in
+/// the same task list (siblings); a read of a nested task is an edge to its top container in that
+/// list. Compensation reads add no edge.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TaskGraph {
+    pub dependencies: Vec<(TaskId, TaskId)>,
+}
+
 struct Edge {
     from: TaskId,
     to: TaskId,
@@ -733,7 +741,12 @@ impl<'workflow> WorkflowChecker<'workflow> {
     }
 
     /// Runs every check and returns the diagnostics.
-    pub fn check(mut self) -> Vec<Diagnostic> {
+    pub fn check(self) -> Vec<Diagnostic> {
+        self.check_with_graph().0
+    }
+
+    /// Runs every check and also returns the task graph the planner lowers to forks and joins.
+    pub fn check_with_graph(mut self) -> (Vec<Diagnostic>, TaskGraph) {
         let workflow = self.workflow;
         self.check_workflow_fields();
         for task in &workflow.tasks {
@@ -764,7 +777,11 @@ impl<'workflow> WorkflowChecker<'workflow> {
         self.check_graph();
         self.check_compensation_reads();
         self.check_unused();
-        self.diagnostics
+        let mut dependencies: Vec<(TaskId, TaskId)> =
+            self.edges.iter().map(|edge| (edge.from, edge.to)).collect();
+        dependencies.sort_unstable();
+        dependencies.dedup();
+        (self.diagnostics, TaskGraph { dependencies })
     }
 
     /// The workflow's signature for parents: inputs and the inferred output types.
