@@ -455,8 +455,6 @@ enum Reader {
     Initial,
 }
 
-/// One edge of the task graph, between siblings of one task list.
-#[derive(Debug, Clone, Copy)]
 /// The dependencies between tasks: `(from, to)` means `to` runs after `from`. Both tasks are in
 /// the same task list (siblings); a read of a nested task is an edge to its top container in that
 /// list. Compensation reads add no edge.
@@ -465,6 +463,8 @@ pub struct TaskGraph {
     pub dependencies: Vec<(TaskId, TaskId)>,
 }
 
+/// One edge of the task graph, between siblings of one task list.
+#[derive(Debug, Clone, Copy)]
 struct Edge {
     from: TaskId,
     to: TaskId,
