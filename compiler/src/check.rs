@@ -2081,21 +2081,12 @@ impl<'workflow> WorkflowChecker<'workflow> {
                         }
                     }
                     Some(_) => {
-                        let found = literal_type(node);
                         if let Some(expected) = &expected {
-                            self.report_mismatch(
+                            self.report_collection_mismatch(
                                 reader,
-                                node.span,
-                                Some(node),
-                                &Mismatch::Incompatible {
-                                    path: String::new(),
-                                    found: found.clone(),
-                                    expected: expected.clone(),
-                                },
-                                &found,
+                                node,
                                 expected,
                                 &with_path(what, &path),
-                                None,
                             );
                         }
                         for element in items {
@@ -2158,21 +2149,12 @@ impl<'workflow> WorkflowChecker<'workflow> {
                         }
                     }
                     Some(_) => {
-                        let found = literal_type(node);
                         if let Some(expected) = &expected {
-                            self.report_mismatch(
+                            self.report_collection_mismatch(
                                 reader,
-                                node.span,
-                                Some(node),
-                                &Mismatch::Incompatible {
-                                    path: String::new(),
-                                    found: found.clone(),
-                                    expected: expected.clone(),
-                                },
-                                &found,
+                                node,
                                 expected,
                                 &with_path(what, &path),
-                                None,
                             );
                         }
                         for entry in entries {
@@ -2291,6 +2273,32 @@ impl<'workflow> WorkflowChecker<'workflow> {
             }
             _ => None,
         }
+    }
+
+    /// A literal list or mapping where the expected type is something else.
+    fn report_collection_mismatch(
+        &mut self,
+        reader: Reader,
+        node: &Node,
+        expected: &Type,
+        context: &str,
+    ) {
+        let found = literal_type(node);
+        let mismatch = Mismatch::Incompatible {
+            path: String::new(),
+            found: found.clone(),
+            expected: expected.clone(),
+        };
+        self.report_mismatch(
+            reader,
+            node.span,
+            Some(node),
+            &mismatch,
+            &found,
+            expected,
+            context,
+            None,
+        );
     }
 
     /// Reports a value of type `found` used where `expected` is required. `node` is the value as
