@@ -13,6 +13,7 @@ pub mod javascript;
 pub mod jq;
 pub mod lower;
 pub mod model;
+pub mod plan;
 pub mod project;
 pub mod registration;
 pub mod render;

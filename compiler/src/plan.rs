@@ -1,0 +1,1320 @@
+//! Planning: turning a task DAG into the series-parallel structure Conductor can run.
+//!
+//! Authors write tasks keyed by name; data references and `after:` lists make a DAG. Conductor
+//! only has sequences and `FORK_JOIN` (parallel branches, each a sequence, followed by a `JOIN`
+//! that waits for every branch), so a workflow is a *series-parallel* tree: [`Plan`]. This module
+//! is the pure algorithm: numbered nodes with estimated durations in, a [`Plan`] out. It knows
+//! nothing of workflows.
+//!
+//! A plan respects an edge `a → b` when `a` finishes before `b` starts under fork/join semantics,
+//! i.e. when the lowest common ancestor of `a` and `b` is a [`Plan::Sequence`] holding `a` in an
+//! earlier child than `b`. The order a plan imposes is a *series-parallel order*; every such order
+//! that contains the DAG's reachability order is a valid plan, and its makespan (see [`makespan`])
+//! is the weight of its longest chain.
+//!
+//! The algorithm ([`plan`]):
+//!
+//! 1. **Exact decomposition.** A set of nodes splits in parallel into its weakly connected
+//!    components, and in series at every position of a topological order where each maximal
+//!    node before the position has an edge to each minimal node after it (one linear sweep finds
+//!    all such cuts, without computing the transitive reduction). Sets alternate between the two
+//!    splits. Where the DAG's order is series-parallel this recovers it exactly: no false
+//!    barriers, makespan equal to the critical path.
+//! 2. **Prime blocks.** A connected set of two or more nodes with no series cut is not
+//!    series-parallel: some order has to be added. Small blocks (at most [`EXACT_MAX`] nodes) are
+//!    solved optimally by dynamic programming over their downsets. Larger blocks are cut once
+//!    into a downset and its complement, chosen to minimise the sum of the two parts' critical
+//!    paths (the best single cut for that bound is a threshold on earliest finish times, or on
+//!    tails); both parts are then planned recursively. A block keeps plain level waves instead
+//!    when those are not slower.
+//! 3. **Never worse than waves.** The result is compared with plain level waves of the whole DAG
+//!    ([`level_waves`]) and the faster one is kept.
+//!
+//! Work is bounded: a budget proportional to the size of the graph, and a recursion depth limit,
+//! after which remaining prime blocks are encoded as level waves.
+
+use std::cmp::Reverse;
+use std::fmt;
+
+/// The planner's input: node `i` has estimated duration `weights[i]`, and each edge `(a, b)`
+/// means `a` must finish before `b` starts. Nodes are numbered in the author's order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PlanInput {
+    /// One estimated duration per node; callers use 1 when nothing better is known.
+    pub weights: Vec<u64>,
+    /// Dependencies `(from, to)`. Duplicates are allowed; cycles are reported as errors.
+    pub edges: Vec<(usize, usize)>,
+}
+
+/// A series-parallel execution plan. Every node appears exactly once.
+///
+/// Plans produced by [`plan`] and [`level_waves`] are normalised: no `Sequence` or `Parallel`
+/// has a single child, a `Sequence` never directly holds a `Sequence` nor a `Parallel` a
+/// `Parallel`, and the branches of a `Parallel` are ordered by their smallest node. The only
+/// empty container is the plan of an empty input, `Sequence(vec![])`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Plan {
+    /// Run one node.
+    Task(usize),
+    /// Run the children one after the other.
+    Sequence(Vec<Plan>),
+    /// Run the children as parallel branches, and wait for all of them.
+    Parallel(Vec<Plan>),
+}
+
+/// Why [`plan`] could not plan an input.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PlanError {
+    /// An edge names a node at or beyond `nodes` (the number of weights).
+    UnknownNode { edge: (usize, usize), nodes: usize },
+    /// The edges contain a cycle; `cycle` lists its nodes in edge order, starting with the
+    /// smallest.
+    Cycle { cycle: Vec<usize> },
+}
+
+impl fmt::Display for PlanError {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PlanError::UnknownNode { edge, nodes } => write!(
+                formatter,
+                "edge {} → {} names a node that does not exist (there are {nodes} nodes)",
+                edge.0, edge.1
+            ),
+            PlanError::Cycle { cycle } => {
+                write!(formatter, "the dependencies contain a cycle: ")?;
+                for node in cycle {
+                    write!(formatter, "{node} → ")?;
+                }
+                match cycle.first() {
+                    Some(first) => write!(formatter, "{first}"),
+                    None => Ok(()),
+                }
+            }
+        }
+    }
+}
+
+impl std::error::Error for PlanError {}
+
+/// Prime blocks of at most this many nodes are planned optimally (dynamic programming over
+/// downsets, at most 3^`EXACT_MAX` steps per block).
+pub const EXACT_MAX: usize = 10;
+
+/// How deep the decomposition may recurse before remaining prime blocks become level waves.
+/// This also bounds the nesting depth of plans (and of the Conductor JSON made from them).
+const MAX_DEPTH: usize = 160;
+
+/// Work budget per node and edge of the input, for the recursive search over prime blocks.
+const BUDGET_PER_ELEMENT: u64 = 48;
+
+/// Work budget every input gets regardless of its size (small graphs are planned exhaustively).
+const BUDGET_BASE: u64 = 4_000_000;
+
+/// Plans `input`: a series-parallel [`Plan`] that respects every edge, equal to the DAG's own
+/// structure where that is series-parallel and otherwise adding as little waiting as the
+/// heuristics find, never slower than [`level_waves`]. Deterministic.
+pub fn plan(input: &PlanInput) -> Result<Plan, PlanError> {
+    let nodes = input.weights.len();
+    if let Some(&edge) = input
+        .edges
+        .iter()
+        .find(|(from, to)| *from >= nodes || *to >= nodes)
+    {
+        return Err(PlanError::UnknownNode { edge, nodes });
+    }
+    let graph = Graph::new(nodes, &input.edges);
+    if graph.topo.len() < nodes {
+        return Err(PlanError::Cycle {
+            cycle: graph.find_cycle(),
+        });
+    }
+    if nodes == 0 {
+        return Ok(Plan::Sequence(Vec::new()));
+    }
+    let mut planner = Planner::new(&graph, &input.weights);
+    let all = graph.topo.clone();
+    let waves_span = planner.waves(&all, false).0;
+    let found = planner.solve(all.clone(), Known::Nothing, 0);
+    let chosen = if found.span <= waves_span {
+        found.plan
+    } else {
+        planner.waves_plan(&all, false)
+    };
+    Ok(normalize(chosen).0)
+}
+
+/// Plain level waves: `Sequence[Parallel[level 0], Parallel[level 1], …]`, where a node's level
+/// is the length (in edges) of the longest path reaching it. The baseline [`plan`] never loses
+/// to.
+///
+/// Invalid input does not panic: edges naming unknown nodes are ignored, and nodes on or after a
+/// cycle form one last wave (so every node still appears once; [`validate`] reports the edges
+/// such a plan breaks).
+pub fn level_waves(input: &PlanInput) -> Plan {
+    let nodes = input.weights.len();
+    let graph = Graph::new_lenient(nodes, &input.edges);
+    let mut planner = Planner::new(&graph, &input.weights);
+    let ordered = graph.topo.clone();
+    let mut waves = match planner.waves_plan(&ordered, false) {
+        Plan::Sequence(waves) => waves,
+        other => vec![other],
+    };
+    if ordered.len() < nodes {
+        let mut placed = vec![false; nodes];
+        for &node in &ordered {
+            placed[node] = true;
+        }
+        let rest: Vec<Plan> = (0..nodes)
+            .filter(|&node| !placed[node])
+            .map(Plan::Task)
+            .collect();
+        waves.push(Plan::Parallel(rest));
+    }
+    normalize(Plan::Sequence(waves)).0
+}
+
+/// The time `plan` takes under fork/join semantics: a task takes its weight, a sequence the sum
+/// of its children, a parallel block the longest of its branches. Nodes without a weight count
+/// as 1; sums saturate.
+pub fn makespan(plan: &Plan, weights: &[u64]) -> u64 {
+    // Iterative post-order, so that deeply nested plans cannot overflow the stack.
+    enum Step<'a> {
+        Enter(&'a Plan),
+        Exit(&'a Plan, usize),
+    }
+    let mut steps = vec![Step::Enter(plan)];
+    let mut values: Vec<u64> = Vec::new();
+    while let Some(step) = steps.pop() {
+        match step {
+            Step::Enter(Plan::Task(node)) => values.push(weights.get(*node).copied().unwrap_or(1)),
+            Step::Enter(container) => {
+                let children = match container {
+                    Plan::Sequence(children) | Plan::Parallel(children) => children,
+                    Plan::Task(_) => &[][..],
+                };
+                steps.push(Step::Exit(container, values.len()));
+                steps.extend(children.iter().rev().map(Step::Enter));
+            }
+            Step::Exit(container, base) => {
+                let value = match container {
+                    Plan::Parallel(_) => values[base..].iter().copied().max().unwrap_or(0),
+                    _ => values[base..]
+                        .iter()
+                        .fold(0u64, |sum, &value| sum.saturating_add(value)),
+                };
+                values.truncate(base);
+                values.push(value);
+            }
+        }
+    }
+    values.pop().unwrap_or(0)
+}
+
+/// The weight of the heaviest path: a lower bound on the makespan of any plan. Edges naming
+/// unknown nodes are ignored, and so are nodes on or after a cycle.
+pub fn critical_path(weights: &[u64], edges: &[(usize, usize)]) -> u64 {
+    let graph = Graph::new_lenient(weights.len(), edges);
+    let mut finish = vec![0u64; weights.len()];
+    let mut longest = 0;
+    for &node in &graph.topo {
+        let start = graph
+            .preds(node)
+            .iter()
+            .map(|&pred| finish[pred])
+            .max()
+            .unwrap_or(0);
+        finish[node] = start.saturating_add(weights[node]);
+        longest = longest.max(finish[node]);
+    }
+    longest
+}
+
+/// Checks that `plan` holds every node of `input` exactly once and respects every edge.
+pub fn validate(plan: &Plan, input: &PlanInput) -> Result<(), String> {
+    let nodes = input.weights.len();
+    // Flatten the tree into parent links; `slot[i]` is the position of plan node `i` among its
+    // parent's children.
+    let mut parent: Vec<usize> = Vec::new();
+    let mut slot: Vec<usize> = Vec::new();
+    let mut is_sequence: Vec<bool> = Vec::new();
+    let mut depth: Vec<usize> = Vec::new();
+    let mut leaf = vec![usize::MAX; nodes];
+    let mut pending = vec![(plan, usize::MAX, 0usize, 0usize)];
+    while let Some((item, up, position, level)) = pending.pop() {
+        let id = parent.len();
+        parent.push(up);
+        slot.push(position);
+        depth.push(level);
+        match item {
+            Plan::Task(node) => {
+                is_sequence.push(false);
+                if *node >= nodes {
+                    return Err(format!("task {node} does not exist ({nodes} nodes)"));
+                }
+                if leaf[*node] != usize::MAX {
+                    return Err(format!("task {node} appears more than once"));
+                }
+                leaf[*node] = id;
+            }
+            Plan::Sequence(children) | Plan::Parallel(children) => {
+                is_sequence.push(matches!(item, Plan::Sequence(_)));
+                for (position, child) in children.iter().enumerate() {
+                    pending.push((child, id, position, level + 1));
+                }
+            }
+        }
+    }
+    if let Some(missing) = leaf.iter().position(|&id| id == usize::MAX) {
+        return Err(format!("task {missing} is missing"));
+    }
+    for &(from, to) in &input.edges {
+        if from >= nodes || to >= nodes {
+            return Err(format!("edge {from} → {to} names an unknown node"));
+        }
+        let (mut a, mut b) = (leaf[from], leaf[to]);
+        if a == b {
+            return Err(format!("edge {from} → {to} is a self-loop"));
+        }
+        // Climb to the children of the lowest common ancestor.
+        while depth[a] > depth[b] {
+            a = parent[a];
+        }
+        while depth[b] > depth[a] {
+            b = parent[b];
+        }
+        while a != b && parent[a] != parent[b] {
+            a = parent[a];
+            b = parent[b];
+        }
+        // Now `a` and `b` are children of the same container (or one contains the other, which
+        // cannot happen for two distinct leaves).
+        let common = parent[a];
+        if a == b || common == usize::MAX {
+            return Err(format!("edge {from} → {to}: malformed plan"));
+        }
+        if !is_sequence[common] {
+            return Err(format!(
+                "edge {from} → {to} is not respected: both run in parallel branches"
+            ));
+        }
+        if slot[a] >= slot[b] {
+            return Err(format!(
+                "edge {from} → {to} is not respected: {to} runs before {from}"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Flattens nested sequences and parallels, drops single-child and empty containers, and orders
+/// parallel branches by their smallest node. Returns the plan and its smallest node.
+fn normalize(plan: Plan) -> (Plan, usize) {
+    match plan {
+        Plan::Task(node) => (Plan::Task(node), node),
+        Plan::Sequence(children) => {
+            let mut flat = Vec::with_capacity(children.len());
+            let mut smallest = usize::MAX;
+            for child in children {
+                let (child, least) = normalize(child);
+                smallest = smallest.min(least);
+                match child {
+                    Plan::Sequence(inner) => flat.extend(inner),
+                    other => flat.push(other),
+                }
+            }
+            if flat.len() == 1
+                && let Some(only) = flat.pop()
+            {
+                return (only, smallest);
+            }
+            (Plan::Sequence(flat), smallest)
+        }
+        Plan::Parallel(children) => {
+            let mut flat: Vec<(usize, Plan)> = Vec::with_capacity(children.len());
+            for child in children {
+                match normalize(child) {
+                    (Plan::Parallel(inner), _) => flat.extend(
+                        inner
+                            .into_iter()
+                            .map(|branch| (smallest_node(&branch), branch)),
+                    ),
+                    (Plan::Sequence(inner), _) if inner.is_empty() => {}
+                    (other, least) => flat.push((least, other)),
+                }
+            }
+            flat.sort_by_key(|(least, _)| *least);
+            let smallest = flat.first().map_or(usize::MAX, |(least, _)| *least);
+            if flat.len() == 1
+                && let Some((least, only)) = flat.pop()
+            {
+                return (only, least);
+            }
+            (
+                Plan::Parallel(flat.into_iter().map(|(_, branch)| branch).collect()),
+                smallest,
+            )
+        }
+    }
+}
+
+fn smallest_node(plan: &Plan) -> usize {
+    match plan {
+        Plan::Task(node) => *node,
+        Plan::Sequence(children) | Plan::Parallel(children) => children
+            .iter()
+            .map(smallest_node)
+            .min()
+            .unwrap_or(usize::MAX),
+    }
+}
+
+/// The DAG in compressed adjacency form, duplicates removed, with a topological order.
+struct Graph {
+    succ_start: Vec<usize>,
+    succ: Vec<usize>,
+    pred_start: Vec<usize>,
+    pred: Vec<usize>,
+    /// Nodes in topological order (Kahn's algorithm, ties by node number). Shorter than the
+    /// number of nodes when there is a cycle.
+    topo: Vec<usize>,
+}
+
+impl Graph {
+    /// `edges` must name existing nodes.
+    fn new(nodes: usize, edges: &[(usize, usize)]) -> Graph {
+        let mut sorted = edges.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        let mut succ_start = vec![0usize; nodes + 1];
+        let mut pred_start = vec![0usize; nodes + 1];
+        for &(from, to) in &sorted {
+            succ_start[from + 1] += 1;
+            pred_start[to + 1] += 1;
+        }
+        for node in 0..nodes {
+            succ_start[node + 1] += succ_start[node];
+            pred_start[node + 1] += pred_start[node];
+        }
+        let succ = sorted.iter().map(|&(_, to)| to).collect();
+        let mut pred = vec![0usize; sorted.len()];
+        let mut next = pred_start.clone();
+        for &(from, to) in &sorted {
+            pred[next[to]] = from;
+            next[to] += 1;
+        }
+        let mut graph = Graph {
+            succ_start,
+            succ,
+            pred_start,
+            pred,
+            topo: Vec::new(),
+        };
+        graph.topo = graph.kahn();
+        graph
+    }
+
+    /// Like [`Graph::new`], ignoring edges that name unknown nodes.
+    fn new_lenient(nodes: usize, edges: &[(usize, usize)]) -> Graph {
+        let valid: Vec<(usize, usize)> = edges
+            .iter()
+            .copied()
+            .filter(|&(from, to)| from < nodes && to < nodes)
+            .collect();
+        Graph::new(nodes, &valid)
+    }
+
+    fn nodes(&self) -> usize {
+        self.succ_start.len() - 1
+    }
+
+    fn succs(&self, node: usize) -> &[usize] {
+        &self.succ[self.succ_start[node]..self.succ_start[node + 1]]
+    }
+
+    fn preds(&self, node: usize) -> &[usize] {
+        &self.pred[self.pred_start[node]..self.pred_start[node + 1]]
+    }
+
+    fn kahn(&self) -> Vec<usize> {
+        let nodes = self.nodes();
+        let mut waiting: Vec<usize> = (0..nodes).map(|node| self.preds(node).len()).collect();
+        let mut order: Vec<usize> = (0..nodes).filter(|&node| waiting[node] == 0).collect();
+        let mut next = 0;
+        while next < order.len() {
+            let node = order[next];
+            next += 1;
+            for &succ in self.succs(node) {
+                waiting[succ] -= 1;
+                if waiting[succ] == 0 {
+                    order.push(succ);
+                }
+            }
+        }
+        order
+    }
+
+    /// A cycle among the nodes Kahn's algorithm could not order: each of them has a predecessor
+    /// among them, so walking predecessors must come back to a node already seen.
+    fn find_cycle(&self) -> Vec<usize> {
+        let nodes = self.nodes();
+        let mut ordered = vec![false; nodes];
+        for &node in &self.topo {
+            ordered[node] = true;
+        }
+        let Some(start) = (0..nodes).find(|&node| !ordered[node]) else {
+            return Vec::new();
+        };
+        let mut seen_at = vec![usize::MAX; nodes];
+        let mut walk = Vec::new();
+        let mut node = start;
+        while seen_at[node] == usize::MAX {
+            seen_at[node] = walk.len();
+            walk.push(node);
+            match self.preds(node).iter().find(|&&pred| !ordered[pred]) {
+                Some(&pred) => node = pred,
+                None => return walk,
+            }
+        }
+        let mut cycle: Vec<usize> = walk[seen_at[node]..].to_vec();
+        cycle.reverse();
+        if let Some(least) = cycle
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, node)| **node)
+            .map(|(index, _)| index)
+        {
+            cycle.rotate_left(least);
+        }
+        cycle
+    }
+}
+
+/// What is already known about a set of nodes handed to [`Planner::solve`].
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Known {
+    Nothing,
+    /// Weakly connected: a component of its parent set.
+    Connected,
+    /// Has no series cut: a block of its parent's series decomposition.
+    NoSeries,
+}
+
+/// A plan under construction with its makespan.
+struct Part {
+    plan: Plan,
+    span: u64,
+}
+
+const NONE: usize = usize::MAX;
+
+struct Planner<'a> {
+    graph: &'a Graph,
+    weights: &'a [u64],
+    /// `member[v] == stamp` when `v` belongs to the set being examined.
+    member: Vec<u32>,
+    /// `side[v] == stamp` when `v` is before the cut in the series sweep / prime cut.
+    side: Vec<u32>,
+    stamp: u32,
+    /// Scratch per node: component labels, in-degree counters, levels, local indices.
+    first: Vec<usize>,
+    second: Vec<usize>,
+    /// Scratch per node: earliest finish and tail (longest path starting at the node).
+    finish: Vec<u64>,
+    tail: Vec<u64>,
+    budget: u64,
+}
+
+impl<'a> Planner<'a> {
+    fn new(graph: &'a Graph, weights: &'a [u64]) -> Self {
+        let nodes = graph.nodes();
+        let elements = (nodes + graph.succ.len()) as u64;
+        Planner {
+            graph,
+            weights,
+            member: vec![0; nodes],
+            side: vec![0; nodes],
+            stamp: 0,
+            first: vec![NONE; nodes],
+            second: vec![NONE; nodes],
+            finish: vec![0; nodes],
+            tail: vec![0; nodes],
+            budget: BUDGET_BASE.saturating_add(elements.saturating_mul(BUDGET_PER_ELEMENT)),
+        }
+    }
+
+    fn weight(&self, node: usize) -> u64 {
+        self.weights[node]
+    }
+
+    /// Marks `nodes` as the current set and returns its stamp.
+    fn enter(&mut self, nodes: &[usize]) -> u32 {
+        if self.stamp == u32::MAX {
+            self.member.fill(0);
+            self.side.fill(0);
+            self.stamp = 0;
+        }
+        self.stamp += 1;
+        for &node in nodes {
+            self.member[node] = self.stamp;
+        }
+        self.stamp
+    }
+
+    fn charge(&mut self, work: u64) {
+        self.budget = self.budget.saturating_sub(work);
+    }
+
+    /// Plans `nodes` (sorted in topological order).
+    fn solve(&mut self, nodes: Vec<usize>, known: Known, depth: usize) -> Part {
+        if nodes.len() == 1 {
+            let node = nodes[0];
+            return Part {
+                plan: Plan::Task(node),
+                span: self.weight(node),
+            };
+        }
+        if known != Known::Connected {
+            let components = self.components(&nodes);
+            if components.len() > 1 {
+                let mut span = 0;
+                let mut branches = Vec::with_capacity(components.len());
+                for component in components {
+                    let part = self.solve(component, Known::Connected, depth + 1);
+                    span = span.max(part.span);
+                    branches.push(part.plan);
+                }
+                return Part {
+                    plan: Plan::Parallel(branches),
+                    span,
+                };
+            }
+        }
+        if known != Known::NoSeries {
+            let blocks = self.series_blocks(&nodes);
+            if blocks.len() > 1 {
+                let mut span: u64 = 0;
+                let mut steps = Vec::with_capacity(blocks.len());
+                for block in blocks {
+                    let part = self.solve(block, Known::NoSeries, depth + 1);
+                    span = span.saturating_add(part.span);
+                    steps.push(part.plan);
+                }
+                return Part {
+                    plan: Plan::Sequence(steps),
+                    span,
+                };
+            }
+        }
+        // Connected, at least two nodes, no series cut.
+        self.solve_prime(nodes, depth)
+    }
+
+    /// Weakly connected components of `nodes`, each in topological order, ordered by their
+    /// first node.
+    fn components(&mut self, nodes: &[usize]) -> Vec<Vec<usize>> {
+        let stamp = self.enter(nodes);
+        for &node in nodes {
+            self.first[node] = NONE;
+        }
+        let mut count = 0;
+        let mut work = nodes.len() as u64;
+        let mut stack = Vec::new();
+        for &root in nodes {
+            if self.first[root] != NONE {
+                continue;
+            }
+            self.first[root] = count;
+            stack.push(root);
+            while let Some(node) = stack.pop() {
+                let graph = self.graph;
+                let neighbours = graph.succs(node).iter().chain(graph.preds(node));
+                for &next in neighbours {
+                    work += 1;
+                    if self.member[next] == stamp && self.first[next] == NONE {
+                        self.first[next] = count;
+                        stack.push(next);
+                    }
+                }
+            }
+            count += 1;
+        }
+        self.charge(work);
+        if count == 1 {
+            return vec![nodes.to_vec()];
+        }
+        let mut components = vec![Vec::new(); count];
+        for &node in nodes {
+            components[self.first[node]].push(node);
+        }
+        components
+    }
+
+    /// The maximal series decomposition of `nodes` (in topological order): the blocks between
+    /// every position where each maximal node before it has an edge to each minimal node after
+    /// it. Such a position is a cut of every topological order, so one sweep finds all of them.
+    fn series_blocks(&mut self, nodes: &[usize]) -> Vec<Vec<usize>> {
+        let stamp = self.enter(nodes);
+        let graph = self.graph;
+        let mut work = nodes.len() as u64;
+        // first[v]: predecessors of v still after the cut; second[v]: successors of v before it.
+        let mut minimal_after: u64 = 0;
+        for &node in nodes {
+            let inside = graph
+                .preds(node)
+                .iter()
+                .filter(|&&pred| self.member[pred] == stamp)
+                .count();
+            work += graph.preds(node).len() as u64;
+            self.first[node] = inside;
+            self.second[node] = 0;
+            if inside == 0 {
+                minimal_after += 1;
+            }
+        }
+        let mut maximal_before: u64 = 0;
+        // Edges from a maximal node before the cut to a minimal node after it.
+        let mut good: u64 = 0;
+        let mut cuts = Vec::new();
+        for (index, &node) in nodes.iter().enumerate() {
+            // `node` moves from after the cut to before it. It is minimal after the cut (all its
+            // predecessors come earlier in topological order).
+            self.side[node] = stamp;
+            minimal_after -= 1;
+            for &pred in graph.preds(node) {
+                if self.member[pred] != stamp {
+                    continue;
+                }
+                work += 1;
+                if self.second[pred] == 0 {
+                    good -= 1; // pred → node was maximal → minimal
+                    maximal_before -= 1;
+                    for &other in graph.succs(pred) {
+                        work += 1;
+                        if self.member[other] == stamp
+                            && self.side[other] != stamp
+                            && self.first[other] == 0
+                        {
+                            good -= 1;
+                        }
+                    }
+                }
+                self.second[pred] += 1;
+            }
+            maximal_before += 1;
+            for &succ in graph.succs(node) {
+                if self.member[succ] != stamp {
+                    continue;
+                }
+                work += 1;
+                self.first[succ] -= 1;
+                if self.first[succ] == 0 {
+                    minimal_after += 1;
+                    for &pred in graph.preds(succ) {
+                        work += 1;
+                        if self.member[pred] == stamp && self.second[pred] == 0 {
+                            good += 1;
+                        }
+                    }
+                }
+            }
+            if index + 1 < nodes.len() && maximal_before * minimal_after == good {
+                cuts.push(index + 1);
+            }
+        }
+        self.charge(work);
+        if cuts.is_empty() {
+            return vec![nodes.to_vec()];
+        }
+        let mut blocks = Vec::with_capacity(cuts.len() + 1);
+        let mut start = 0;
+        for cut in cuts.into_iter().chain(std::iter::once(nodes.len())) {
+            blocks.push(nodes[start..cut].to_vec());
+            start = cut;
+        }
+        blocks
+    }
+
+    /// Plans a prime block: connected, at least two nodes, no series cut. Some order must be
+    /// added.
+    fn solve_prime(&mut self, nodes: Vec<usize>, depth: usize) -> Part {
+        let size = nodes.len();
+        if size <= EXACT_MAX {
+            let cost = 3u64.pow(size as u32);
+            if self.budget >= cost {
+                self.charge(cost);
+                return self.exact(&nodes);
+            }
+        }
+        let (waves_span, waves_reversed) = {
+            let forward = self.waves(&nodes, false).0;
+            let backward = self.waves(&nodes, true).0;
+            if backward < forward {
+                (backward, true)
+            } else {
+                (forward, false)
+            }
+        };
+        if depth >= MAX_DEPTH || self.budget == 0 {
+            return Part {
+                plan: self.waves_plan(&nodes, waves_reversed),
+                span: waves_span,
+            };
+        }
+        let (before, after) = self.best_cut(&nodes);
+        let first = self.solve(before, Known::Nothing, depth + 1);
+        let second = self.solve(after, Known::Nothing, depth + 1);
+        let span = first.span.saturating_add(second.span);
+        if span <= waves_span {
+            Part {
+                plan: Plan::Sequence(vec![first.plan, second.plan]),
+                span,
+            }
+        } else {
+            Part {
+                plan: self.waves_plan(&nodes, waves_reversed),
+                span: waves_span,
+            }
+        }
+    }
+
+    /// Earliest finish (`finish`) and tail (`tail`: weight of the heaviest path starting at the
+    /// node) of every node of the current set, which must be entered with `stamp`.
+    fn times(&mut self, nodes: &[usize], stamp: u32) {
+        let graph = self.graph;
+        let mut work = 0u64;
+        for &node in nodes {
+            let mut start = 0;
+            for &pred in graph.preds(node) {
+                if self.member[pred] == stamp {
+                    start = start.max(self.finish[pred]);
+                }
+            }
+            work += graph.preds(node).len() as u64;
+            self.finish[node] = start.saturating_add(self.weight(node));
+        }
+        for &node in nodes.iter().rev() {
+            let mut rest = 0;
+            for &succ in graph.succs(node) {
+                if self.member[succ] == stamp {
+                    rest = rest.max(self.tail[succ]);
+                }
+            }
+            work += graph.succs(node).len() as u64;
+            self.tail[node] = rest.saturating_add(self.weight(node));
+        }
+        self.charge(work + nodes.len() as u64);
+    }
+
+    /// The downset/upset split of a prime block minimising the sum of the two parts' critical
+    /// paths. For a downset `P`, `cp(P)` is the largest earliest finish in `P` and `cp(rest)` the
+    /// largest tail outside it; for a given bound on the former, the largest downset meeting it
+    /// is best, so thresholds on earliest finish contain an optimal cut. Thresholds on tails
+    /// are tried too (they reach the same optimum with smaller first parts). Ties go to the
+    /// most balanced cut.
+    fn best_cut(&mut self, nodes: &[usize]) -> (Vec<usize>, Vec<usize>) {
+        let stamp = self.enter(nodes);
+        self.times(nodes, stamp);
+        let size = nodes.len();
+        // Positions in topological order break ties, so every prefix is a downset.
+        let mut by_finish: Vec<usize> = (0..size).collect();
+        by_finish.sort_by_key(|&index| (self.finish[nodes[index]], index));
+        let mut by_tail: Vec<usize> = (0..size).collect();
+        by_tail.sort_by_key(|&index| (Reverse(self.tail[nodes[index]]), index));
+        self.charge(2 * size as u64 * (usize::BITS - size.leading_zeros()) as u64);
+        let mut best: Option<(u64, usize, usize, bool)> = None; // (bound, imbalance, length, tail)
+        for (order, by_tail) in [(&by_finish, false), (&by_tail, true)] {
+            let mut suffix = vec![0u64; size + 1];
+            for position in (0..size).rev() {
+                suffix[position] = suffix[position + 1].max(self.tail[nodes[order[position]]]);
+            }
+            let mut prefix = 0u64;
+            for position in 0..size - 1 {
+                prefix = prefix.max(self.finish[nodes[order[position]]]);
+                let bound = prefix.saturating_add(suffix[position + 1]);
+                let length = position + 1;
+                let imbalance = (2 * length).abs_diff(size);
+                let candidate = (bound, imbalance, length, by_tail);
+                if best.is_none_or(|current| (bound, imbalance) < (current.0, current.1)) {
+                    best = Some(candidate);
+                }
+            }
+        }
+        let (_, _, length, use_tail) = best.unwrap_or((0, 0, 1, false));
+        let order = if use_tail { &by_tail } else { &by_finish };
+        for &index in &order[..length] {
+            self.side[nodes[index]] = stamp;
+        }
+        let (mut before, mut after) = (Vec::with_capacity(length), Vec::new());
+        for &node in nodes {
+            if self.side[node] == stamp {
+                before.push(node);
+            } else {
+                after.push(node);
+            }
+        }
+        (before, after)
+    }
+
+    /// Levels of `nodes` (in topological order) within the set: longest path from the set's
+    /// sources, or, `reversed`, from its sinks, counted so that level 0 runs first. Returns the
+    /// waves' makespan and the number of levels; levels are left in `first`.
+    fn waves(&mut self, nodes: &[usize], reversed: bool) -> (u64, usize) {
+        let stamp = self.enter(nodes);
+        let graph = self.graph;
+        let mut levels = 0;
+        let mut work = nodes.len() as u64;
+        if reversed {
+            for &node in nodes.iter().rev() {
+                let mut level = 0;
+                for &succ in graph.succs(node) {
+                    if self.member[succ] == stamp {
+                        level = level.max(self.first[succ] + 1);
+                    }
+                }
+                work += graph.succs(node).len() as u64;
+                self.first[node] = level;
+                levels = levels.max(level + 1);
+            }
+            for &node in nodes {
+                self.first[node] = levels - 1 - self.first[node];
+            }
+        } else {
+            for &node in nodes {
+                let mut level = 0;
+                for &pred in graph.preds(node) {
+                    if self.member[pred] == stamp {
+                        level = level.max(self.first[pred] + 1);
+                    }
+                }
+                work += graph.preds(node).len() as u64;
+                self.first[node] = level;
+                levels = levels.max(level + 1);
+            }
+        }
+        self.charge(work);
+        let mut widest = vec![0u64; levels];
+        for &node in nodes {
+            let level = self.first[node];
+            widest[level] = widest[level].max(self.weight(node));
+        }
+        let span = widest
+            .iter()
+            .fold(0u64, |sum, &value| sum.saturating_add(value));
+        (span, levels)
+    }
+
+    fn waves_plan(&mut self, nodes: &[usize], reversed: bool) -> Plan {
+        let (_, levels) = self.waves(nodes, reversed);
+        let mut waves: Vec<Vec<Plan>> = vec![Vec::new(); levels];
+        let mut sorted = nodes.to_vec();
+        sorted.sort_unstable();
+        for node in sorted {
+            waves[self.first[node]].push(Plan::Task(node));
+        }
+        Plan::Sequence(waves.into_iter().map(Plan::Parallel).collect())
+    }
+
+    /// The optimal plan of a small prime block: dynamic programming over its convex subsets.
+    /// A connected set's plan starts with a downset (any plan's first step is one), so
+    /// `best(X) = min over proper downsets D of X of best(D) + best(X − D)`, and a disconnected
+    /// set runs its components in parallel.
+    fn exact(&mut self, nodes: &[usize]) -> Part {
+        let stamp = self.enter(nodes);
+        let size = nodes.len();
+        for (index, &node) in nodes.iter().enumerate() {
+            self.first[node] = index;
+        }
+        let mut preds = vec![0u32; size];
+        let mut adjacent = vec![0u32; size];
+        for (index, &node) in nodes.iter().enumerate() {
+            for &pred in self.graph.preds(node) {
+                if self.member[pred] == stamp {
+                    let other = self.first[pred];
+                    preds[index] |= 1 << other;
+                    adjacent[index] |= 1 << other;
+                    adjacent[other] |= 1 << index;
+                }
+            }
+        }
+        // Union of the predecessors of every subset.
+        let full = (1u32 << size) - 1;
+        let mut preds_of = vec![0u32; 1 << size];
+        for subset in 1..=full {
+            let lowest = subset.trailing_zeros() as usize;
+            preds_of[subset as usize] = preds_of[(subset & (subset - 1)) as usize] | preds[lowest];
+        }
+        let weights: Vec<u64> = nodes.iter().map(|&node| self.weight(node)).collect();
+        let mut table = Exact {
+            adjacent,
+            preds_of,
+            weights,
+            span: vec![u64::MAX; 1 << size],
+            split: vec![0; 1 << size],
+        };
+        let span = table.best(full);
+        Part {
+            plan: table.plan(full, nodes),
+            span,
+        }
+    }
+}
+
+/// Memo table of [`Planner::exact`]: per subset (bit mask over the block's nodes in topological
+/// order) its best makespan and how it is reached (`split == 0`: a single node or parallel
+/// components; otherwise the first downset).
+struct Exact {
+    adjacent: Vec<u32>,
+    preds_of: Vec<u32>,
+    weights: Vec<u64>,
+    span: Vec<u64>,
+    split: Vec<u32>,
+}
+
+impl Exact {
+    fn component(&self, set: u32) -> u32 {
+        let mut reached = set & set.wrapping_neg();
+        loop {
+            let mut next = reached;
+            let mut rest = reached;
+            while rest != 0 {
+                let index = rest.trailing_zeros() as usize;
+                rest &= rest - 1;
+                next |= self.adjacent[index] & set;
+            }
+            if next == reached {
+                return reached;
+            }
+            reached = next;
+        }
+    }
+
+    fn best(&mut self, set: u32) -> u64 {
+        if self.span[set as usize] != u64::MAX {
+            return self.span[set as usize];
+        }
+        let result = if set.count_ones() == 1 {
+            self.weights[set.trailing_zeros() as usize]
+        } else {
+            let component = self.component(set);
+            if component != set {
+                let mut rest = set;
+                let mut span = 0;
+                while rest != 0 {
+                    let component = self.component(rest);
+                    span = span.max(self.best(component));
+                    rest &= !component;
+                }
+                span
+            } else {
+                let mut best = u64::MAX;
+                let mut best_split = 0;
+                // Proper non-empty subsets, largest first.
+                let mut subset = (set - 1) & set;
+                while subset != 0 {
+                    if self.preds_of[subset as usize] & set & !subset == 0 {
+                        let first = self.best(subset);
+                        if first < best {
+                            let total = first.saturating_add(self.best(set & !subset));
+                            if total < best {
+                                best = total;
+                                best_split = subset;
+                            }
+                        }
+                    }
+                    subset = (subset - 1) & set;
+                }
+                self.split[set as usize] = best_split;
+                best
+            }
+        };
+        // u64::MAX marks "unknown"; a saturated span stays correct as MAX - 1 is never needed.
+        self.span[set as usize] = result.min(u64::MAX - 1);
+        result
+    }
+
+    fn plan(&self, set: u32, nodes: &[usize]) -> Plan {
+        if set.count_ones() == 1 {
+            return Plan::Task(nodes[set.trailing_zeros() as usize]);
+        }
+        let split = self.split[set as usize];
+        if split != 0 {
+            return Plan::Sequence(vec![
+                self.plan(split, nodes),
+                self.plan(set & !split, nodes),
+            ]);
+        }
+        let mut branches = Vec::new();
+        let mut rest = set;
+        while rest != 0 {
+            let component = self.component(rest);
+            branches.push(self.plan(component, nodes));
+            rest &= !component;
+        }
+        Plan::Parallel(branches)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(weights: &[u64], edges: &[(usize, usize)]) -> PlanInput {
+        PlanInput {
+            weights: weights.to_vec(),
+            edges: edges.to_vec(),
+        }
+    }
+
+    fn task(node: usize) -> Plan {
+        Plan::Task(node)
+    }
+
+    fn seq(children: Vec<Plan>) -> Plan {
+        Plan::Sequence(children)
+    }
+
+    fn par(children: Vec<Plan>) -> Plan {
+        Plan::Parallel(children)
+    }
+
+    fn planned(input: &PlanInput) -> Plan {
+        let plan = plan(input).expect("acyclic input");
+        validate(&plan, input).expect("valid plan");
+        plan
+    }
+
+    #[test]
+    fn independent_chains_get_no_false_barrier() {
+        // A=0 → B=1, C=2 → D=3
+        let input = input(&[1, 1, 1, 1], &[(0, 1), (2, 3)]);
+        assert_eq!(
+            planned(&input),
+            par(vec![
+                seq(vec![task(0), task(1)]),
+                seq(vec![task(2), task(3)])
+            ])
+        );
+        assert_eq!(
+            level_waves(&input),
+            seq(vec![
+                par(vec![task(0), task(2)]),
+                par(vec![task(1), task(3)])
+            ])
+        );
+    }
+
+    #[test]
+    fn diamond() {
+        let input = input(&[1, 2, 3, 1], &[(0, 1), (0, 2), (1, 3), (2, 3)]);
+        assert_eq!(
+            planned(&input),
+            seq(vec![task(0), par(vec![task(1), task(2)]), task(3)])
+        );
+        assert_eq!(makespan(&planned(&input), &input.weights), 5);
+    }
+
+    #[test]
+    fn transitive_edges_do_not_hide_structure() {
+        // Chain 0 → 1 → 2 with a redundant 0 → 2, in parallel with 3.
+        let input = input(&[1, 1, 1, 5], &[(0, 1), (1, 2), (0, 2), (0, 2)]);
+        assert_eq!(
+            planned(&input),
+            par(vec![seq(vec![task(0), task(1), task(2)]), task(3)])
+        );
+        // A diamond with a redundant edge from the top to the bottom.
+        let input = input_diamond_with_shortcut();
+        assert_eq!(
+            planned(&input),
+            seq(vec![task(0), par(vec![task(1), task(2)]), task(3)])
+        );
+    }
+
+    fn input_diamond_with_shortcut() -> PlanInput {
+        input(&[1, 1, 1, 1], &[(0, 1), (0, 2), (1, 3), (2, 3), (0, 3)])
+    }
+
+    #[test]
+    fn chains() {
+        let chain = input(&[3, 1, 4, 1, 5], &[(0, 1), (1, 2), (2, 3), (3, 4)]);
+        assert_eq!(planned(&chain), seq((0..5).map(task).collect()));
+        // Authored out of order: the sequence follows the dependencies.
+        let reversed = input(&[1, 1, 1], &[(2, 1), (1, 0)]);
+        assert_eq!(planned(&reversed), seq(vec![task(2), task(1), task(0)]));
+    }
+
+    #[test]
+    fn independent_tasks_keep_the_authors_order() {
+        let input = input(&[1, 1, 1, 1], &[(3, 0)]);
+        assert_eq!(
+            planned(&input),
+            par(vec![seq(vec![task(3), task(0)]), task(1), task(2)])
+        );
+    }
+
+    #[test]
+    fn n_shape_uses_the_weights() {
+        // A=0 → C=2, B=1 → C, B → D=3.
+        let edges = [(0, 2), (1, 2), (1, 3)];
+        // Short D: wait for both before C and D.
+        let light = input(&[1, 1, 1, 1], &edges);
+        assert_eq!(
+            planned(&light),
+            seq(vec![
+                par(vec![task(0), task(1)]),
+                par(vec![task(2), task(3)])
+            ])
+        );
+        // A and D long: B, D in one branch beside A, then C (makespan 12, waves would be 20).
+        let heavy = input(&[10, 1, 1, 10], &edges);
+        let plan = planned(&heavy);
+        assert_eq!(makespan(&plan, &heavy.weights), 12);
+        assert_eq!(makespan(&level_waves(&heavy), &heavy.weights), 20);
+        assert_eq!(critical_path(&heavy.weights, &heavy.edges), 11);
+    }
+
+    #[test]
+    fn fan_out_fan_in() {
+        let width = 50;
+        let mut edges = Vec::new();
+        for middle in 1..=width {
+            edges.push((0, middle));
+            edges.push((middle, width + 1));
+        }
+        let weights: Vec<u64> = (0..width + 2).map(|node| node as u64 % 7 + 1).collect();
+        let input = input(&weights, &edges);
+        let plan = planned(&input);
+        assert_eq!(
+            plan,
+            seq(vec![
+                task(0),
+                par((1..=width).map(task).collect()),
+                task(width + 1)
+            ])
+        );
+        assert_eq!(makespan(&plan, &weights), critical_path(&weights, &edges));
+    }
+
+    #[test]
+    fn two_chains_with_one_cross_edge_cut_once() {
+        // 0..10 and 10..20 are chains; 4 → 15 crosses.
+        let mut edges: Vec<(usize, usize)> = (0..9).map(|node| (node, node + 1)).collect();
+        edges.extend((10..19).map(|node| (node, node + 1)));
+        edges.push((4, 15));
+        let weights = vec![1; 20];
+        let input = input(&weights, &edges);
+        let plan = planned(&input);
+        assert_eq!(makespan(&plan, &weights), 10);
+        assert_eq!(critical_path(&weights, &edges), 10);
+    }
+
+    #[test]
+    fn empty_and_single() {
+        assert_eq!(planned(&input(&[], &[])), seq(vec![]));
+        assert_eq!(planned(&input(&[7], &[])), task(0));
+        assert_eq!(makespan(&seq(vec![]), &[]), 0);
+    }
+
+    #[test]
+    fn errors_instead_of_panics() {
+        let cyclic = input(&[1, 1, 1, 1], &[(0, 1), (1, 2), (2, 1), (2, 3)]);
+        assert_eq!(plan(&cyclic), Err(PlanError::Cycle { cycle: vec![1, 2] }));
+        assert_eq!(
+            plan(&input(&[1], &[(0, 0)])),
+            Err(PlanError::Cycle { cycle: vec![0] })
+        );
+        assert_eq!(
+            plan(&input(&[1, 1], &[(0, 2)])),
+            Err(PlanError::UnknownNode {
+                edge: (0, 2),
+                nodes: 2
+            })
+        );
+        assert_eq!(
+            PlanError::Cycle { cycle: vec![1, 2] }.to_string(),
+            "the dependencies contain a cycle: 1 → 2 → 1"
+        );
+        // The helpers accept anything.
+        let waves = level_waves(&cyclic);
+        assert!(validate(&waves, &cyclic).is_err());
+        assert_eq!(critical_path(&cyclic.weights, &cyclic.edges), 1);
+    }
+
+    #[test]
+    fn validate_catches_mistakes() {
+        let input = input(&[1, 1, 1], &[(0, 1)]);
+        assert!(validate(&seq(vec![task(0), task(1), task(2)]), &input).is_ok());
+        assert!(validate(&seq(vec![task(1), task(0), task(2)]), &input).is_err());
+        assert!(validate(&par(vec![task(0), task(1), task(2)]), &input).is_err());
+        assert!(validate(&seq(vec![task(0), task(1)]), &input).is_err());
+        assert!(validate(&seq(vec![task(0), task(1), task(1), task(2)]), &input).is_err());
+        assert!(
+            validate(
+                &seq(vec![par(vec![task(2), seq(vec![task(0)])]), task(1)]),
+                &input
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn zero_weights_still_make_progress() {
+        let n_shape = input(&[0, 0, 0, 0], &[(0, 2), (1, 2), (1, 3)]);
+        let plan = planned(&n_shape);
+        assert_eq!(makespan(&plan, &n_shape.weights), 0);
+        // A prime block above the exact size, all weights zero.
+        let mut edges = Vec::new();
+        for node in 0..40 {
+            edges.push((node, node + 2));
+            edges.push((node, node + 3));
+        }
+        let large = input(&[0; 43], &edges);
+        planned(&large);
+    }
+
+    #[test]
+    fn deterministic_and_normalised() {
+        let mut edges = Vec::new();
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for to in 1..300usize {
+            for _ in 0..2 {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                let from = (state % to as u64) as usize;
+                edges.push((from, to));
+            }
+        }
+        let weights: Vec<u64> = (0..300).map(|node| node as u64 % 10 + 1).collect();
+        let input = input(&weights, &edges);
+        let first = planned(&input);
+        assert_eq!(first, planned(&input));
+        assert_normalised(&first);
+        assert!(makespan(&first, &weights) <= makespan(&level_waves(&input), &weights));
+        assert!(makespan(&first, &weights) >= critical_path(&weights, &edges));
+    }
+
+    fn assert_normalised(plan: &Plan) {
+        match plan {
+            Plan::Task(_) => {}
+            Plan::Sequence(children) => {
+                assert!(children.len() > 1, "single-child sequence");
+                for child in children {
+                    assert!(!matches!(child, Plan::Sequence(_)), "nested sequence");
+                    assert_normalised(child);
+                }
+            }
+            Plan::Parallel(children) => {
+                assert!(children.len() > 1, "single-child parallel");
+                let firsts: Vec<usize> = children.iter().map(smallest_node).collect();
+                assert!(
+                    firsts.windows(2).all(|pair| pair[0] < pair[1]),
+                    "branch order"
+                );
+                for child in children {
+                    assert!(!matches!(child, Plan::Parallel(_)), "nested parallel");
+                    assert_normalised(child);
+                }
+            }
+        }
+    }
+}
