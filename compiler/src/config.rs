@@ -136,26 +136,6 @@ fn glob_set(patterns: &[String]) -> GlobSet {
     builder.build().unwrap_or_default()
 }
 
-/// The rule closest to a misspelled code or name, if any is plausibly meant (for did-you-mean
-/// help).
-pub fn suggest_rule(name: &str) -> Option<&'static Rule> {
-    let wanted = name.trim().to_ascii_lowercase();
-    let mut best: Option<(&'static Rule, usize)> = None;
-    for rule in rules::ALL {
-        for candidate in [rule.code, rule.name] {
-            let candidate = candidate.to_ascii_lowercase();
-            let distance = strsim::damerau_levenshtein(&wanted, &candidate);
-            let longest = wanted.chars().count().max(candidate.chars().count());
-            if distance <= (longest / 3).max(1)
-                && best.is_none_or(|(_, best_distance)| distance < best_distance)
-            {
-                best = Some((rule, distance));
-            }
-        }
-    }
-    best.map(|(rule, _)| rule)
-}
-
 /// The closest of `candidates` to `name`, if it is plausibly a typo or an abbreviation of it.
 fn suggest<'candidate>(name: &str, candidates: &[&'candidate str]) -> Option<&'candidate str> {
     let name = name.trim().to_ascii_lowercase();
@@ -309,22 +289,7 @@ impl ConfigParser {
                     format!("unknown rule `{name}`"),
                 )
                 .with_label("no rule has this code or name");
-                diagnostic = match suggest_rule(name) {
-                    Some(rule) => {
-                        let replacement = if name.trim().to_ascii_uppercase().starts_with("WF") {
-                            rule.code
-                        } else {
-                            rule.name
-                        };
-                        diagnostic
-                            .with_help(format!(
-                                "did you mean `{replacement}` ({} {})?",
-                                rule.code, rule.name
-                            ))
-                            .with_replacement(format!("replace with `{replacement}`"), replacement)
-                    }
-                    None => diagnostic.with_help("`wfc rules` lists every rule code and name"),
-                };
+                diagnostic = rules::with_suggestion(diagnostic, name);
                 self.diagnostics.push(diagnostic);
                 continue;
             };
@@ -566,10 +531,10 @@ unused-input = "info"
     #[test]
     fn suggests_rules() {
         assert_eq!(
-            suggest_rule("unused-inputs").map(|rule| rule.code),
+            rules::suggest("unused-inputs").map(|rule| rule.code),
             Some("WF050")
         );
-        assert!(suggest_rule("WF01").is_some());
-        assert_eq!(suggest_rule("completely-different"), None);
+        assert!(rules::suggest("WF01").is_some());
+        assert_eq!(rules::suggest("completely-different"), None);
     }
 }

@@ -14,9 +14,9 @@
 
 use std::collections::HashMap;
 
-use crate::config::{Config, suggest_rule};
+use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Span};
-use crate::rules::{self, Rule};
+use crate::rules;
 use crate::source::{FileId, LineIndex, SourceDb};
 
 /// The rules a suppression silences.
@@ -278,31 +278,7 @@ fn parse_directive(
 fn unknown_rule(file: FileId, span: Span, name: &str) -> Diagnostic {
     let diagnostic = invalid(file, span, format!("unknown rule `{name}`"))
         .with_label("no rule has this code or name");
-    match suggest_rule(name) {
-        Some(rule) => {
-            let replacement = replacement_for(name, rule);
-            diagnostic
-                .with_help(format!(
-                    "did you mean `{replacement}` ({} {})?",
-                    rule.code, rule.name
-                ))
-                .with_replacement(format!("replace with `{replacement}`"), replacement)
-        }
-        None => diagnostic.with_help("`wfc rules` lists every rule code and name"),
-    }
-}
-
-/// A misspelled code is replaced by a code, a misspelled name by a name.
-fn replacement_for(name: &str, rule: &Rule) -> &'static str {
-    let looks_like_code = name.len() <= 6
-        && name
-            .get(..2)
-            .is_some_and(|prefix| prefix.eq_ignore_ascii_case("WF"));
-    if looks_like_code {
-        rule.code
-    } else {
-        rule.name
-    }
+    crate::rules::with_suggestion(diagnostic, name)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -478,6 +454,7 @@ fn opens_block_scalar(code: &str) -> bool {
 mod tests {
     use super::*;
     use crate::diagnostic::Severity;
+    use crate::rules::Rule;
 
     fn diagnostic_at(rule: &Rule, text: &str, needle: &str) -> Diagnostic {
         let start = text.find(needle).expect("needle in text");

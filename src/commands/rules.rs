@@ -1,6 +1,5 @@
 //! `wfc rules [--markdown]` and `wfc explain-rule RULE`: the rule reference.
 
-use wfc_compiler::config::suggest_rule;
 use wfc_compiler::rules::{self, Rule};
 
 use crate::cli::{ExplainRuleArgs, RulesArgs};
@@ -42,7 +41,7 @@ fn table() -> String {
 pub fn explain(args: &ExplainRuleArgs) -> Result<Exit, Failure> {
     let Some(rule) = rules::find(&args.rule) else {
         let mut message = format!("unknown rule `{}`", args.rule);
-        match suggest_rule(&args.rule) {
+        match wfc_compiler::rules::suggest(&args.rule) {
             Some(rule) if looks_like_code(&args.rule) => {
                 message.push_str(&format!("; did you mean `{}` ({})?", rule.code, rule.name));
             }
@@ -70,24 +69,16 @@ fn explanation(rule: &Rule) -> String {
         .map(|line| format!("    {line}\n"))
         .collect();
     format!(
-        "{} {} (default severity: {})\n\n{}.\n\n{}\n\nExample:\n\n{}\n{}\n\nSuppress it with `# wfc: ignore[{}]` or configure it in wfc.toml under [rules].\n",
+        "{} {} (default severity: {})\n\n{}\n\n{}\n\nExample:\n\n{}\n{}\n\nSuppress it with `# wfc: ignore[{}]` or configure it in wfc.toml under [rules].\n",
         rule.code,
         rule.name,
         rule.default_severity.as_str(),
-        capitalize(rule.summary),
+        rule.sentence(),
         rule.explanation,
         example,
         rule.remedy,
         rule.code
     )
-}
-
-fn capitalize(text: &str) -> String {
-    let mut characters = text.chars();
-    match characters.next() {
-        Some(first) => first.to_uppercase().chain(characters).collect(),
-        None => String::new(),
-    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //! user documentation from which `docs/rules.md` is generated (`wfc rules --markdown`; a test
 //! fails when the committed file is stale). The checks that emit a rule refer to its `RULE`.
 
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Diagnostic, Severity};
 
 /// Static description of one diagnostic rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,6 +131,52 @@ pub fn find(code_or_name: &str) -> Option<&'static Rule> {
     })
 }
 
+/// The rule closest to a misspelled code or name, if one is plausibly meant.
+pub fn suggest(name: &str) -> Option<&'static Rule> {
+    let candidates = ALL.iter().flat_map(|rule| [rule.code, rule.name]);
+    crate::suggest::closest(name.trim(), candidates).and_then(find)
+}
+
+/// Adds to a diagnostic about an unknown rule `name` a did-you-mean help and fix (a misspelled
+/// code is replaced by a code, a misspelled name by a name).
+pub fn with_suggestion(diagnostic: Diagnostic, name: &str) -> Diagnostic {
+    match suggest(name) {
+        Some(rule) => {
+            let looks_like_code = name.trim().len() <= 6
+                && name
+                    .trim()
+                    .get(..2)
+                    .is_some_and(|prefix| prefix.eq_ignore_ascii_case("WF"));
+            let replacement = if looks_like_code {
+                rule.code
+            } else {
+                rule.name
+            };
+            diagnostic
+                .with_help(format!(
+                    "did you mean `{replacement}` ({} {})?",
+                    rule.code, rule.name
+                ))
+                .with_replacement(format!("replace with `{replacement}`"), replacement)
+        }
+        None => diagnostic.with_help("`wfc rules` lists every rule code and name"),
+    }
+}
+
+impl Rule {
+    /// The summary as a sentence: capitalised, with a full stop.
+    pub fn sentence(&self) -> String {
+        let mut characters = self.summary.chars();
+        match characters.next() {
+            Some(first) => format!(
+                "{}.",
+                first.to_uppercase().chain(characters).collect::<String>()
+            ),
+            None => String::new(),
+        }
+    }
+}
+
 /// The rule documentation as Markdown (the content of `docs/rules.md`).
 pub fn markdown_reference() -> String {
     let mut out = String::from(
@@ -149,25 +195,17 @@ pub fn markdown_reference() -> String {
     }
     for rule in ALL {
         out.push_str(&format!(
-            "\n## {}\n\n`{}` · default severity: {}\n\n**{}.** {}\n\n```yaml\n{}\n```\n\n{}\n",
+            "\n## {}\n\n`{}` · default severity: {}\n\n**{}** {}\n\n```yaml\n{}\n```\n\n{}\n",
             rule.code,
             rule.name,
             rule.default_severity.as_str(),
-            capitalize(rule.summary),
+            rule.sentence(),
             rule.explanation,
             rule.example,
             rule.remedy
         ));
     }
     out
-}
-
-fn capitalize(text: &str) -> String {
-    let mut characters = text.chars();
-    match characters.next() {
-        Some(first) => first.to_uppercase().chain(characters).collect(),
-        None => String::new(),
-    }
 }
 
 #[cfg(test)]
