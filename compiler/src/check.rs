@@ -1817,10 +1817,10 @@ impl<'workflow> WorkflowChecker<'workflow> {
                     {
                         diagnostic = diagnostic.with_help(format!("did you mean `{candidate}`?"));
                     } else {
-                        let values: Vec<String> =
-                            possible.iter().map(|value| format!("`{value}`")).collect();
-                        diagnostic = diagnostic
-                            .with_help(format!("the possible values are {}", values.join(", ")));
+                        diagnostic = diagnostic.with_help(format!(
+                            "the possible values are {}",
+                            suggest::quoted_list(possible)
+                        ));
                     }
                     self.report(diagnostic);
                 }
@@ -2033,11 +2033,7 @@ impl<'workflow> WorkflowChecker<'workflow> {
                             )
                             .with_label(format!(
                                 "`{text}` is not one of {}",
-                                values
-                                    .iter()
-                                    .map(|value| format!("`{value}`"))
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
+                                suggest::quoted_list(values)
                             ));
                             if let Some(candidate) =
                                 suggest::closest(text, values.iter().map(String::as_str))

@@ -819,14 +819,7 @@ impl Lowerer {
             node.span,
             format!("invalid value for {context}"),
         )
-        .with_label(format!(
-            "expected one of {}",
-            allowed
-                .iter()
-                .map(|value| format!("`{value}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
+        .with_label(format!("expected one of {}", suggest::quoted_list(allowed)));
         if let Some(candidate) = suggest::closest(found, allowed.iter().copied()) {
             diagnostic = diagnostic
                 .with_help(format!("did you mean `{candidate}`?"))
@@ -1974,14 +1967,7 @@ fn literal_mismatch<'node>(node: &'node Node, ty: &Type) -> Option<(&'node Node,
             } else {
                 Some((
                     node,
-                    format!(
-                        "`{text}` is not one of {}",
-                        values
-                            .iter()
-                            .map(|value| format!("`{value}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
+                    format!("`{text}` is not one of {}", suggest::quoted_list(values)),
                 ))
             }
         }

@@ -40,6 +40,15 @@ pub fn did_you_mean<'candidate>(
     closest(name, candidates).map(|candidate| format!("did you mean `{candidate}`?"))
 }
 
+/// `` `a`, `b`, `c` `` for messages listing allowed values.
+pub fn quoted_list<Item: std::fmt::Display>(values: impl IntoIterator<Item = Item>) -> String {
+    values
+        .into_iter()
+        .map(|value| format!("`{value}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
