@@ -26,6 +26,8 @@ pub struct Cli {
 pub enum Command {
     /// Check workflow (`*.wf.yaml`) and worker contract (`*.workers.yaml`) files.
     Check(CheckArgs),
+    /// Compile workflows to Conductor JSON: one WorkflowDef per workflow and their TaskDefs.
+    Compile(CompileArgs),
     /// List every rule, or print the rule reference as Markdown.
     Rules(RulesArgs),
     /// Print the documentation of one rule.
@@ -56,6 +58,34 @@ pub struct CheckArgs {
     pub config: Option<PathBuf>,
 
     /// Print diagnostics only: no summary line and no notes on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompileArgs {
+    /// Files or directories to compile, found like `wfc check` finds them. Every workflow among
+    /// them is compiled; nothing is written when any of them has an error.
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+
+    /// The directory to write `<workflow>.json` and `taskdefs.json` into (created if missing).
+    #[arg(short, long = "out-dir", value_name = "DIR")]
+    pub out_dir: PathBuf,
+
+    /// Output format of the diagnostics.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
+
+    /// Treat warnings as errors: write nothing and exit with status 1 when there are any.
+    #[arg(long)]
+    pub deny_warnings: bool,
+
+    /// Use this configuration file instead of looking for wfc.toml.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Print diagnostics only: no summary lines and no notes on stderr.
     #[arg(short, long)]
     pub quiet: bool,
 }

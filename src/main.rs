@@ -7,6 +7,7 @@
 mod cli;
 mod commands;
 mod files;
+mod load;
 mod output;
 
 use std::process::ExitCode;
@@ -50,6 +51,7 @@ fn main() -> ExitCode {
     let terminal = output::Terminal::detect(cli.color);
     let result = match cli.command {
         Command::Check(args) => commands::check::run(&args, &terminal),
+        Command::Compile(args) => commands::compile::run(&args, &terminal),
         Command::Rules(args) => commands::rules::run(&args),
         Command::ExplainRule(args) => commands::rules::explain(&args),
         Command::Completions(args) => commands::completions::run(&args),

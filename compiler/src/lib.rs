@@ -8,6 +8,7 @@
 pub mod check;
 pub mod config;
 pub mod diagnostic;
+pub mod emit;
 pub mod expression;
 pub mod javascript;
 pub mod jq;

@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
-use crate::check::{self, Scope, WorkflowChecker, WorkflowSignature};
+use crate::check::{self, Scope, TaskGraph, WorkflowChecker, WorkflowSignature};
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Span, sort_diagnostics};
 use crate::lower::{self, LoweredFile};
@@ -66,6 +66,10 @@ pub struct Analysis {
     pub contracts: Vec<ContractFile>,
     /// Files that were given (not discovered through imports).
     pub given_files: Vec<FileId>,
+    /// The scope each workflow was checked against, parallel to `workflows`.
+    pub scopes: Vec<Scope>,
+    /// The task graph of each checked workflow (those of the given files), by file.
+    pub graphs: Vec<(FileId, TaskGraph)>,
 }
 
 impl Analysis {
@@ -581,16 +585,19 @@ pub fn analyze(files: Vec<InputFile>, loader: &dyn SourceLoader, config: &Config
     let indices: Vec<usize> = (0..workflows.len())
         .filter(|index| given.contains(&workflows[*index].file))
         .collect();
-    let checked: Vec<Vec<Diagnostic>> = parallel_map(&indices, |index| {
+    let checked: Vec<(Vec<Diagnostic>, TaskGraph)> = parallel_map(&indices, |index| {
         WorkflowChecker::new(
             &workflows[*index],
             &scopes[*index],
             sources.text(workflows[*index].file),
             true,
         )
-        .check()
+        .check_with_graph()
     });
-    diagnostics.extend(checked.into_iter().flatten());
+    for (index, (found, graph)) in indices.iter().zip(checked) {
+        diagnostics.extend(found);
+        analysis.graphs.push((workflows[*index].file, graph));
+    }
     // Report only on files the user asked about; imported files are checked when given. In a
     // file with an unreadable import, unknown workers and types are that import's consequences.
     diagnostics.retain(|diagnostic| {
@@ -604,6 +611,7 @@ pub fn analyze(files: Vec<InputFile>, loader: &dyn SourceLoader, config: &Config
     diagnostics.dedup();
     cap_per_file(&mut diagnostics);
     analysis.diagnostics = diagnostics;
+    analysis.scopes = scopes;
     analysis
 }
 

@@ -1,127 +1,30 @@
 //! `wfc check [PATH...]`: lint workflow and contract files.
 //!
-//! 1. Load the configuration: `--config FILE`, else the first `wfc.toml` found walking up from
-//!    the first path, else from the current directory. A configuration with mistakes is rendered
-//!    in the chosen format and nothing is checked (exit 2).
-//! 2. Expand the paths (see [`files::discover`]) and read the files in parallel. A file that
-//!    cannot be read is reported on stderr and makes the exit status 2; a file that is not UTF-8
-//!    is reported as a `yaml-limits` diagnostic.
-//! 3. Analyse, render the diagnostics to stdout and derive the exit status.
+//! 1. Load the configuration and the files and analyse them ([`load::load`]): a configuration
+//!    with mistakes is rendered in the chosen format and nothing is checked (exit 2); a file
+//!    that cannot be read is reported on stderr and makes the exit status 2.
+//! 2. Render the diagnostics to stdout and derive the exit status.
 
-use std::path::{Path, PathBuf};
-
-use wfc_compiler::config::Config;
-use wfc_compiler::diagnostic::{Diagnostic, Span, sort_diagnostics};
-use wfc_compiler::project::{FileSystemLoader, InputFile, analyze};
 use wfc_compiler::render::{self, Summary};
-use wfc_compiler::rules;
-use wfc_compiler::source::SourceDb;
 
 use crate::cli::CheckArgs;
-use crate::files::{self, describe, display, relative_to};
+use crate::load::{self, Request};
 use crate::output::{self, Terminal};
 use crate::{Exit, Failure};
 
-/// Where `informationUri` in SARIF output points.
-const INFORMATION_URI: &str = "https://example.invalid/wfc";
-
 pub fn run(args: &CheckArgs, terminal: &Terminal) -> Result<Exit, Failure> {
-    let cwd = std::env::current_dir().map_err(|error| {
-        Failure::new(format!(
-            "cannot determine the current directory: {}",
-            describe(&error)
-        ))
-    })?;
-    let options = render::Options {
-        color: terminal.color,
-        width: terminal.width,
-        summary: !args.quiet,
-        tool_version: env!("CARGO_PKG_VERSION").to_string(),
-        information_uri: INFORMATION_URI.to_string(),
-    };
+    let options = load::render_options(terminal, args.quiet);
     let format = args.format.render_format();
-
-    let first = args.paths.first().map_or(Path::new("."), PathBuf::as_path);
-    let config_path = match &args.config {
-        Some(path) => Some(path.clone()),
-        None => files::find_config(first).or_else(|| files::find_config(&cwd)),
+    let request = Request {
+        paths: &args.paths,
+        config: args.config.as_deref(),
+        quiet: args.quiet,
+        format,
     };
-    let (config, root) = match &config_path {
-        None => (Config::default(), cwd.clone()),
-        Some(path) => {
-            let Some(config) = load_config(path, &cwd, format, &options, terminal)? else {
-                return Ok(Exit::Failure);
-            };
-            let absolute = if path.is_absolute() {
-                path.clone()
-            } else {
-                cwd.join(path)
-            };
-            (
-                config,
-                absolute
-                    .parent()
-                    .map_or_else(|| cwd.clone(), Path::to_path_buf),
-            )
-        }
+    let Some(loaded) = load::load(request, &options, terminal)? else {
+        return Ok(Exit::Failure);
     };
-
-    let discovery = files::discover(&args.paths, &root, &config.file_filter(), &cwd);
-    let mut failed = !discovery.errors.is_empty();
-    for error in &discovery.errors {
-        terminal.error(error);
-    }
-    if discovery.files.is_empty() && discovery.errors.is_empty() && !args.quiet {
-        let shown: Vec<String> = args
-            .paths
-            .iter()
-            .map(|path| format!("`{}`", display(&relative_to(path, &cwd))))
-            .collect();
-        terminal.warning(&format!(
-            "no workflow or contract files found in {}",
-            shown.join(", ")
-        ));
-    }
-
-    let contents = files::read_all(&discovery.files);
-    let mut inputs = Vec::with_capacity(contents.len());
-    let mut not_utf8: Vec<(PathBuf, String, usize)> = Vec::new();
-    for (candidate, content) in discovery.files.into_iter().zip(contents) {
-        match content {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => inputs.push(InputFile {
-                    path: candidate.path,
-                    text,
-                }),
-                Err(error) => {
-                    let valid_up_to = error.utf8_error().valid_up_to();
-                    not_utf8.push((
-                        candidate.path,
-                        String::from_utf8_lossy(error.as_bytes()).into_owned(),
-                        valid_up_to,
-                    ));
-                }
-            },
-            Err(error) => {
-                failed = true;
-                terminal.error(&format!(
-                    "cannot read `{}`: {}",
-                    display(&candidate.path),
-                    describe(&error)
-                ));
-            }
-        }
-    }
-
-    let mut analysis = analyze(inputs, &FileSystemLoader, &config);
-    if !not_utf8.is_empty() {
-        report_not_utf8(
-            &mut analysis.sources,
-            &mut analysis.diagnostics,
-            not_utf8,
-            &config,
-        );
-    }
+    let analysis = loaded.analysis;
     output::print(&render::render(
         format,
         &analysis.sources,
@@ -133,76 +36,11 @@ pub fn run(args: &CheckArgs, terminal: &Terminal) -> Result<Exit, Failure> {
     // The process exits right after this: freeing every node of a large project one by one
     // costs a tenth of the run, and the operating system reclaims it at once.
     std::mem::forget(analysis);
-    Ok(if failed {
+    Ok(if loaded.unreadable {
         Exit::Failure
     } else if summary.errors > 0 || (args.deny_warnings && summary.warnings > 0) {
         Exit::Problems
     } else {
         Exit::Clean
     })
-}
-
-/// Reads and parses a configuration file; renders its mistakes and returns `None` when it has
-/// any.
-fn load_config(
-    path: &Path,
-    cwd: &Path,
-    format: render::Format,
-    options: &render::Options,
-    terminal: &Terminal,
-) -> Result<Option<Config>, Failure> {
-    let shown = relative_to(path, cwd);
-    let bytes = std::fs::read(path).map_err(|error| {
-        Failure::new(format!(
-            "cannot read `{}`: {}",
-            display(&shown),
-            describe(&error)
-        ))
-    })?;
-    let text = String::from_utf8(bytes)
-        .map_err(|_| Failure::new(format!("`{}` is not valid UTF-8", display(&shown))))?;
-    let mut sources = SourceDb::new();
-    let file = sources.add(display(&shown), text);
-    let (config, problems) = Config::parse(file, sources.text(file));
-    if problems.is_empty() {
-        return Ok(Some(config));
-    }
-    output::print(&render::render(format, &sources, &problems, options));
-    terminal.error(&format!(
-        "`{}` has errors; nothing was checked",
-        display(&shown)
-    ));
-    Ok(None)
-}
-
-/// Adds files that are not UTF-8 to the sources, with a `yaml-limits` diagnostic at the first
-/// invalid byte.
-fn report_not_utf8(
-    sources: &mut SourceDb,
-    diagnostics: &mut Vec<Diagnostic>,
-    files: Vec<(PathBuf, String, usize)>,
-    config: &Config,
-) {
-    let rule = &rules::yaml_limits::RULE;
-    let Some(severity) = config.severity_for(rule) else {
-        return;
-    };
-    for (path, lossy, offset) in files {
-        let file = sources.add(path.to_string_lossy().into_owned(), lossy);
-        let end = sources.text(file)[offset..]
-            .chars()
-            .next()
-            .map_or(offset, |character| offset + character.len_utf8());
-        let mut diagnostic = Diagnostic::new(
-            rule,
-            file,
-            Span::new(offset, end),
-            "the file is not valid UTF-8",
-        )
-        .with_label("invalid UTF-8 here")
-        .with_help("wfc reads UTF-8 YAML text; re-encode the file or exclude it in wfc.toml");
-        diagnostic.severity = severity;
-        diagnostics.push(diagnostic);
-    }
-    sort_diagnostics(diagnostics);
 }

@@ -2,5 +2,6 @@
 //! exit status or a [`Failure`](crate::Failure).
 
 pub mod check;
+pub mod compile;
 pub mod completions;
 pub mod rules;

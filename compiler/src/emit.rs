@@ -1,0 +1,1738 @@
+//! The Conductor emitter: checked workflows and worker contracts → Conductor JSON.
+//!
+//! Pure functions, no I/O: a [`CheckedWorkflow`] (the model, the [`Scope`] it was checked
+//! against and its [`TaskGraph`]) becomes a WorkflowDef ([`workflow_def`]), a worker contract a
+//! TaskDef ([`task_def`]), and a whole [`Analysis`] both ([`compile`]). What each construct
+//! becomes is documented in docs/language.md, "Compilation to Conductor JSON"; the field names
+//! are those of FORMAT.md §B.
+//!
+//! # Task lists
+//!
+//! A wfc task list is a graph (sibling dependencies from references and `after:`); Conductor runs
+//! a list in order. Each list is laid out by [`plan_list`] into a series-parallel shape, and each
+//! `Parallel` of that shape becomes a generated `FORK_JOIN` followed by a `JOIN` on the last task
+//! of each branch. Generated reference names never collide with the author's (see [`RefNames`]).
+//!
+//! Two Conductor rules shape the layout beyond the graph:
+//!
+//! * A `FORK_JOIN`/`FORK_JOIN_DYNAMIC` must be *immediately* followed by its `JOIN`. wfc's
+//!   `parallel` and `for_each` emit both at once; a raw fork and the `join` task that waits for
+//!   it are glued into one unit of the layout.
+//! * A `JOIN` waits for the tasks in `joinOn` to be terminal, and a `SWITCH` is terminal as soon
+//!   as it has chosen its case, before the case's tasks ran. A fork branch that ends with a switch
+//!   therefore gets a generated `NOOP` after it (`REF_end`), scheduled only once the case's tasks
+//!   are done, and the `JOIN` waits for that.
+//!
+//! # Determinism
+//!
+//! Objects are built key by key in a fixed order (`serde_json` keeps insertion order), lists
+//! follow the author's order or the layout, and `$defs`/TaskDefs are ordered by first use and
+//! by name. The same input gives byte-identical JSON.
+
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use serde_json::{Map, Number, Value};
+
+use crate::check::{Scope, TaskGraph, WorkflowChecker};
+use crate::expression;
+use crate::lower::parse_duration_ms;
+use crate::model::{
+    ForEachTarget, SwitchSelector, Task, TaskId, TaskKind, WaitMode, Worker, Workflow,
+    WorkflowTarget,
+};
+use crate::plan::{self, Plan, PlanInput};
+use crate::project::Analysis;
+use crate::source::{FileId, SourceDb};
+use crate::syntax::{self, Node, NodeKind, PlainValue, Style};
+use crate::types::{ObjectType, Type};
+
+/// `schemaVersion` of every WorkflowDef (the only one Conductor accepts).
+pub const SCHEMA_VERSION: i64 = 2;
+/// `retryCount` of a TaskDef whose contract gives none (Conductor's own default).
+pub const DEFAULT_RETRY_COUNT: i64 = 3;
+/// `$schema` of the JSON Schemas in `inputSchema`/`outputSchema`.
+pub const JSON_SCHEMA_DIALECT: &str = "https://json-schema.org/draft/2020-12/schema";
+
+/// One checked workflow, with everything the emitter reads.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckedWorkflow<'a> {
+    pub workflow: &'a Workflow,
+    /// The scope it was checked against: worker contracts, named types, sub-workflow signatures.
+    pub scope: &'a Scope,
+    /// The sibling dependencies found by the checker.
+    pub graph: &'a TaskGraph,
+    /// The sources, for the workflow's own signature and for field defaults.
+    pub sources: &'a SourceDb,
+}
+
+/// A compiled workflow definition.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompiledWorkflow {
+    pub name: String,
+    pub version: i64,
+    pub file: FileId,
+    pub definition: Value,
+}
+
+/// Everything a project compiles to.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Compiled {
+    /// Ordered by name, then version.
+    pub workflows: Vec<CompiledWorkflow>,
+    /// The TaskDefs of the contracts the workflows use, ordered by name.
+    pub task_defs: Vec<Value>,
+}
+
+/// Compiles the checked workflows of an analysis (those of the given files) and the TaskDefs of
+/// the worker contracts they use: the workers named by `worker` and `for_each` tasks (also in
+/// compensations), and, for a workflow with a `dynamic` task, every contract it can see (wfc
+/// cannot know which one runs).
+///
+/// Fails when two different contracts of one name would become TaskDefs: a server holds one
+/// TaskDef per name. Callers compile only analyses without errors; on others the output is
+/// whatever the model holds, never a panic.
+pub fn compile(analysis: &Analysis) -> Result<Compiled, Vec<String>> {
+    let defaults = Defaults::new(&analysis.sources);
+    let mut compiled = Compiled::default();
+    // Worker name → (contract, owner of the first workflow using it).
+    let mut workers: HashMap<String, (&Worker, Option<String>)> = HashMap::new();
+    let mut problems = Vec::new();
+    let mut order: Vec<(String, i64, usize)> = Vec::new();
+    for (file, graph) in &analysis.graphs {
+        let Some(index) = analysis
+            .workflows
+            .iter()
+            .position(|workflow| workflow.file == *file)
+        else {
+            continue;
+        };
+        let (Some(workflow), Some(scope)) =
+            (analysis.workflows.get(index), analysis.scopes.get(index))
+        else {
+            continue;
+        };
+        let checked = CheckedWorkflow {
+            workflow,
+            scope,
+            graph,
+            sources: &analysis.sources,
+        };
+        let definition = emit_workflow(&checked, &defaults);
+        let name = workflow
+            .name
+            .as_ref()
+            .map(|name| name.value.clone())
+            .unwrap_or_default();
+        let version = workflow.version.as_ref().map_or(1, |version| version.value);
+        order.push((name.clone(), version, compiled.workflows.len()));
+        compiled.workflows.push(CompiledWorkflow {
+            name,
+            version,
+            file: *file,
+            definition,
+        });
+    }
+    order.sort();
+    let mut sorted = Vec::with_capacity(compiled.workflows.len());
+    for (_, _, index) in &order {
+        sorted.push(compiled.workflows[*index].clone());
+    }
+    compiled.workflows = sorted;
+
+    for item in &compiled.workflows {
+        let Some(index) = analysis
+            .workflows
+            .iter()
+            .position(|workflow| workflow.file == item.file)
+        else {
+            continue;
+        };
+        let workflow = &analysis.workflows[index];
+        let scope = &analysis.scopes[index];
+        let owner = workflow.owner.as_ref().map(|owner| owner.value.clone());
+        for name in used_workers(workflow, scope) {
+            let Some(worker) = scope.workers.get(&name) else {
+                continue;
+            };
+            match workers.get(&name) {
+                Some((first, _)) => {
+                    if (first.file, first.span) != (worker.file, worker.span) {
+                        problems.push(format!(
+                            "worker `{name}` is declared by `{}` and by `{}`; a Conductor server has one TaskDef per name",
+                            analysis.sources.path(first.file),
+                            analysis.sources.path(worker.file),
+                        ));
+                    }
+                }
+                None => {
+                    workers.insert(name, (worker, owner.clone()));
+                }
+            }
+        }
+    }
+    if !problems.is_empty() {
+        problems.sort();
+        problems.dedup();
+        return Err(problems);
+    }
+    let mut names: Vec<&String> = workers.keys().collect();
+    names.sort();
+    for name in names {
+        let (worker, owner) = &workers[name];
+        compiled
+            .task_defs
+            .push(emit_task_def(worker, owner.as_deref(), &defaults));
+    }
+    Ok(compiled)
+}
+
+/// The WorkflowDef of one checked workflow.
+pub fn workflow_def(checked: &CheckedWorkflow) -> Value {
+    emit_workflow(checked, &Defaults::new(checked.sources))
+}
+
+/// The TaskDef of a worker contract. `fallback_owner` (the owner of a workflow using it) is the
+/// `ownerEmail` when the contract has no `owner`.
+pub fn task_def(worker: &Worker, fallback_owner: Option<&str>, sources: &SourceDb) -> Value {
+    emit_task_def(worker, fallback_owner, &Defaults::new(sources))
+}
+
+/// The worker contracts a workflow uses, by name (sorted).
+fn used_workers(workflow: &Workflow, scope: &Scope) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    for task in &workflow.tasks {
+        match &task.kind {
+            TaskKind::Worker { name }
+            | TaskKind::ForEach {
+                target: ForEachTarget::Worker(name),
+                ..
+            } => {
+                names.insert(name.value.clone());
+            }
+            TaskKind::Dynamic { .. } => names.extend(scope.workers.keys().cloned()),
+            _ => {}
+        }
+    }
+    names
+}
+
+// ----- values -------------------------------------------------------------------------------
+
+/// A YAML value as JSON, with YAML 1.2 core-schema scalars: plain `null`, `true`, `12`, `1.5`
+/// become JSON null, booleans and numbers; quoted and block scalars are strings. Strings are
+/// copied verbatim (`${...}` and `$${` included). Numbers JSON cannot hold (`.inf`, `.nan`) stay
+/// text.
+pub fn node_to_json(node: &Node) -> Value {
+    match &node.kind {
+        NodeKind::Scalar(scalar) => {
+            if scalar.style != Style::Plain {
+                return Value::String(scalar.value.clone());
+            }
+            match syntax::resolve_plain(&scalar.value) {
+                PlainValue::Null => Value::Null,
+                PlainValue::Bool(value) => Value::Bool(value),
+                PlainValue::Int(value) => Value::Number(value.into()),
+                PlainValue::Float(value) => {
+                    if let Ok(unsigned) = scalar.value.trim_start_matches('+').parse::<u64>() {
+                        Value::Number(unsigned.into())
+                    } else {
+                        Number::from_f64(value)
+                            .map_or_else(|| Value::String(scalar.value.clone()), Value::Number)
+                    }
+                }
+                PlainValue::String => Value::String(scalar.value.clone()),
+            }
+        }
+        NodeKind::Sequence(items) => Value::Array(items.iter().map(node_to_json).collect()),
+        NodeKind::Mapping(entries) => Value::Object(
+            entries
+                .iter()
+                .map(|entry| (key_text(&entry.key), node_to_json(&entry.value)))
+                .collect(),
+        ),
+    }
+}
+
+fn key_text(key: &Node) -> String {
+    match &key.kind {
+        NodeKind::Scalar(scalar) => scalar.value.clone(),
+        _ => node_to_json(key).to_string(),
+    }
+}
+
+/// Merges the fields of a `raw:` mapping over `target`: existing keys are replaced in place,
+/// new keys are appended in the raw mapping's order.
+fn merge_raw(target: &mut Map<String, Value>, raw: Option<&Node>) {
+    if let Some(Value::Object(fields)) = raw.map(node_to_json) {
+        for (key, value) in fields {
+            target.insert(key, value);
+        }
+    }
+}
+
+/// Whole seconds of a duration in milliseconds, sub-second parts rounded up.
+fn seconds(milliseconds: u64) -> u64 {
+    milliseconds.div_ceil(1000)
+}
+
+/// A duration in Conductor's WAIT text (`2 hours 30 minutes`, `45 seconds`), whole seconds
+/// rounded up. The grammar has days, hours, minutes and seconds (`DateTimeUtils.parseDuration`).
+pub fn conductor_duration(milliseconds: u64) -> String {
+    let total = seconds(milliseconds);
+    let parts = [
+        (total / 86_400, "day"),
+        (total % 86_400 / 3_600, "hour"),
+        (total % 3_600 / 60, "minute"),
+        (total % 60, "second"),
+    ];
+    let text: Vec<String> = parts
+        .iter()
+        .filter(|(count, _)| *count > 0)
+        .map(|(count, unit)| format!("{count} {unit}{}", if *count == 1 { "" } else { "s" }))
+        .collect();
+    if text.is_empty() {
+        String::from("0 seconds")
+    } else {
+        text.join(" ")
+    }
+}
+
+/// A duration node (`30s`, `90`) in milliseconds, or `None` when it is not a literal duration.
+fn duration_ms(node: &Node) -> Option<u64> {
+    node.as_str().and_then(parse_duration_ms)
+}
+
+fn has_expressions(text: &str) -> bool {
+    expression::scan(text).expressions().next().is_some()
+}
+
+// ----- field defaults -----------------------------------------------------------------------
+
+/// The `default:` values of field declarations, found by re-reading the declaring file (the
+/// model keeps only that a field has a default). Keyed by the field's key span, which is what
+/// [`crate::types::Field::span`] holds.
+struct Defaults<'a> {
+    sources: &'a SourceDb,
+    files: RefCell<HashMap<FileId, HashMap<u32, Node>>>,
+}
+
+impl<'a> Defaults<'a> {
+    fn new(sources: &'a SourceDb) -> Defaults<'a> {
+        Defaults {
+            sources,
+            files: RefCell::new(HashMap::new()),
+        }
+    }
+
+    /// The default of the field declared at `key_start` in `file`, as JSON.
+    fn get(&self, file: FileId, key_start: u32) -> Option<Value> {
+        let mut files = self.files.borrow_mut();
+        let declared = files.entry(file).or_insert_with(|| {
+            let mut found = HashMap::new();
+            let parsed = syntax::parse(file, self.sources.text(file));
+            if let Some(root) = &parsed.root {
+                collect_defaults(root, &mut found);
+            }
+            found
+        });
+        declared.get(&key_start).map(node_to_json)
+    }
+}
+
+fn collect_defaults(root: &Node, found: &mut HashMap<u32, Node>) {
+    let mut pending = vec![root];
+    while let Some(node) = pending.pop() {
+        match &node.kind {
+            NodeKind::Mapping(entries) => {
+                for entry in entries {
+                    let value = &entry.value;
+                    if value.get("type").is_some_and(|ty| ty.as_scalar().is_some())
+                        && let Some(default) = value.get("default")
+                    {
+                        found.insert(entry.key.span.start, default.clone());
+                    }
+                    pending.push(value);
+                }
+            }
+            NodeKind::Sequence(items) => pending.extend(items),
+            NodeKind::Scalar(_) => {}
+        }
+    }
+}
+
+// ----- JSON Schemas -------------------------------------------------------------------------
+
+/// Builds the JSON Schema of types, collecting named types into `$defs`.
+struct SchemaBuilder<'d, 'a> {
+    defaults: &'d Defaults<'a>,
+    definitions: Map<String, Value>,
+}
+
+impl SchemaBuilder<'_, '_> {
+    fn schema(&mut self, ty: &Type) -> Value {
+        let mut schema = Map::new();
+        match ty {
+            Type::Any | Type::Error | Type::Unresolved(..) => {}
+            Type::Null => {
+                schema.insert("type".into(), "null".into());
+            }
+            Type::String => {
+                schema.insert("type".into(), "string".into());
+            }
+            Type::Int => {
+                schema.insert("type".into(), "integer".into());
+            }
+            Type::Number => {
+                schema.insert("type".into(), "number".into());
+            }
+            Type::Bool => {
+                schema.insert("type".into(), "boolean".into());
+            }
+            Type::Enum(values) => {
+                schema.insert("type".into(), "string".into());
+                schema.insert(
+                    "enum".into(),
+                    values
+                        .iter()
+                        .map(|value| Value::from(value.as_str()))
+                        .collect(),
+                );
+            }
+            Type::List(item) => {
+                schema.insert("type".into(), "array".into());
+                schema.insert("items".into(), self.schema(item));
+            }
+            Type::Map(value) => {
+                schema.insert("type".into(), "object".into());
+                schema.insert("additionalProperties".into(), self.schema(value));
+            }
+            Type::Object(object) => return self.object(object),
+            Type::Optional(inner) => return nullable(self.schema(inner)),
+            Type::Named(name, inner) => {
+                if !self.definitions.contains_key(name) {
+                    // A placeholder first: recursive types refer to themselves.
+                    self.definitions.insert(name.clone(), Value::Null);
+                    let definition = self.schema(inner);
+                    self.definitions.insert(name.clone(), definition);
+                }
+                schema.insert("$ref".into(), format!("#/$defs/{name}").into());
+            }
+        }
+        Value::Object(schema)
+    }
+
+    fn object(&mut self, object: &ObjectType) -> Value {
+        let mut properties = Map::new();
+        let mut required = Vec::new();
+        for field in &object.fields {
+            let mut property = match self.schema(&field.ty) {
+                Value::Object(property) => property,
+                other => {
+                    let mut wrapped = Map::new();
+                    wrapped.insert("allOf".into(), Value::Array(vec![other]));
+                    wrapped
+                }
+            };
+            if let Some(description) = &field.description {
+                property.insert("description".into(), description.as_str().into());
+            }
+            if field.has_default
+                && let Some(default) = self.defaults.get(field.file, field.span.start)
+            {
+                property.insert("default".into(), default);
+            }
+            if field.deprecated.is_some() {
+                property.insert("deprecated".into(), true.into());
+            }
+            if !field.optional {
+                required.push(Value::from(field.name.as_str()));
+            }
+            properties.insert(field.name.clone(), Value::Object(property));
+        }
+        let mut schema = Map::new();
+        schema.insert("type".into(), "object".into());
+        schema.insert("properties".into(), Value::Object(properties));
+        if !required.is_empty() {
+            schema.insert("required".into(), Value::Array(required));
+        }
+        Value::Object(schema)
+    }
+
+    /// A SchemaDef `{name, version: 1, type: JSON, data}` of an object type.
+    fn schema_def(&mut self, name: String, object: &ObjectType) -> Value {
+        self.definitions.clear();
+        let mut data = Map::new();
+        data.insert("$schema".into(), JSON_SCHEMA_DIALECT.into());
+        if let Value::Object(body) = self.object(object) {
+            data.extend(body);
+        }
+        if !self.definitions.is_empty() {
+            data.insert(
+                "$defs".into(),
+                Value::Object(std::mem::take(&mut self.definitions)),
+            );
+        }
+        let mut schema_def = Map::new();
+        schema_def.insert("name".into(), name.into());
+        schema_def.insert("version".into(), 1.into());
+        schema_def.insert("type".into(), "JSON".into());
+        schema_def.insert("data".into(), Value::Object(data));
+        Value::Object(schema_def)
+    }
+}
+
+/// `schema` or null.
+fn nullable(schema: Value) -> Value {
+    let Value::Object(mut object) = schema else {
+        return schema;
+    };
+    if object.is_empty() {
+        return Value::Object(object);
+    }
+    if let Some(Value::Array(values)) = object.get_mut("enum") {
+        if !values.contains(&Value::Null) {
+            values.push(Value::Null);
+        }
+        if let Some(Value::String(single)) = object.get("type").cloned() {
+            object.insert(
+                "type".into(),
+                Value::Array(vec![single.into(), "null".into()]),
+            );
+        }
+        return Value::Object(object);
+    }
+    match object.get("type").cloned() {
+        Some(Value::String(single)) if !object.contains_key("$ref") => {
+            if single != "null" {
+                object.insert(
+                    "type".into(),
+                    Value::Array(vec![single.into(), "null".into()]),
+                );
+            }
+            Value::Object(object)
+        }
+        _ => {
+            let mut null = Map::new();
+            null.insert("type".into(), "null".into());
+            let mut any_of = Map::new();
+            any_of.insert(
+                "anyOf".into(),
+                Value::Array(vec![Value::Object(object), Value::Object(null)]),
+            );
+            Value::Object(any_of)
+        }
+    }
+}
+
+// ----- TaskDefs -----------------------------------------------------------------------------
+
+fn emit_task_def(worker: &Worker, fallback_owner: Option<&str>, defaults: &Defaults) -> Value {
+    let settings = &worker.settings;
+    let mut def = Map::new();
+    def.insert("name".into(), worker.name.value.as_str().into());
+    if let Some(description) = &worker.description {
+        def.insert("description".into(), description.as_str().into());
+    }
+    let owner = settings
+        .owner
+        .as_ref()
+        .map(|owner| owner.value.as_str())
+        .or(fallback_owner);
+    if let Some(owner) = owner {
+        def.insert("ownerEmail".into(), owner.into());
+    }
+    def.insert(
+        "retryCount".into(),
+        settings
+            .retry_count
+            .as_ref()
+            .map_or(DEFAULT_RETRY_COUNT, |count| count.value)
+            .into(),
+    );
+    if let Some(logic) = settings.retry_logic {
+        def.insert("retryLogic".into(), logic.conductor_name().into());
+    }
+    let put_seconds = |def: &mut Map<String, Value>, key: &str, value: Option<u64>| {
+        if let Some(value) = value {
+            def.insert(key.into(), seconds(value).into());
+        }
+    };
+    put_seconds(
+        &mut def,
+        "retryDelaySeconds",
+        settings.retry_delay_ms.as_ref().map(|delay| delay.value),
+    );
+    put_seconds(
+        &mut def,
+        "maxRetryDelaySeconds",
+        settings
+            .max_retry_delay_ms
+            .as_ref()
+            .map(|delay| delay.value),
+    );
+    if let Some(scale) = &settings.backoff_scale {
+        def.insert("backoffScaleFactor".into(), scale.value.into());
+    }
+    if let Some(jitter) = &settings.jitter_ms {
+        def.insert("backoffJitterMs".into(), jitter.value.into());
+    }
+    put_seconds(
+        &mut def,
+        "timeoutSeconds",
+        settings.timeout_ms.as_ref().map(|timeout| timeout.value),
+    );
+    put_seconds(
+        &mut def,
+        "totalTimeoutSeconds",
+        settings
+            .total_timeout_ms
+            .as_ref()
+            .map(|timeout| timeout.value),
+    );
+    put_seconds(
+        &mut def,
+        "responseTimeoutSeconds",
+        settings
+            .response_timeout_ms
+            .as_ref()
+            .map(|timeout| timeout.value),
+    );
+    put_seconds(
+        &mut def,
+        "pollTimeoutSeconds",
+        settings
+            .poll_timeout_ms
+            .as_ref()
+            .map(|timeout| timeout.value),
+    );
+    if let Some(policy) = settings.timeout_policy {
+        def.insert("timeoutPolicy".into(), policy.conductor_name().into());
+    }
+    if let Some(count) = &settings.rate_limit_count {
+        def.insert("rateLimitPerFrequency".into(), count.value.into());
+        let per = settings
+            .rate_limit_per_ms
+            .as_ref()
+            .map_or(1, |per| seconds(per.value).max(1));
+        def.insert("rateLimitFrequencyInSeconds".into(), per.into());
+    }
+    if let Some(concurrency) = &settings.concurrency {
+        def.insert("concurrentExecLimit".into(), concurrency.value.into());
+    }
+    let keys = |object: &ObjectType| -> Value {
+        object
+            .fields
+            .iter()
+            .map(|field| Value::from(field.name.as_str()))
+            .collect()
+    };
+    def.insert("inputKeys".into(), keys(&worker.input));
+    def.insert("outputKeys".into(), keys(&worker.output));
+    let template = input_template(&worker.input, defaults);
+    if !template.is_empty() {
+        def.insert("inputTemplate".into(), Value::Object(template));
+    }
+    let mut schemas = SchemaBuilder {
+        defaults,
+        definitions: Map::new(),
+    };
+    if !worker.input.fields.is_empty() {
+        def.insert(
+            "inputSchema".into(),
+            schemas.schema_def(format!("{}_input", worker.name.value), &worker.input),
+        );
+    }
+    if !worker.output.fields.is_empty() {
+        def.insert(
+            "outputSchema".into(),
+            schemas.schema_def(format!("{}_output", worker.name.value), &worker.output),
+        );
+    }
+    merge_raw(&mut def, settings.raw.as_ref());
+    Value::Object(def)
+}
+
+/// The defaults of the top-level fields of an object: Conductor's `inputTemplate`.
+fn input_template(object: &ObjectType, defaults: &Defaults) -> Map<String, Value> {
+    object
+        .fields
+        .iter()
+        .filter(|field| field.has_default)
+        .filter_map(|field| {
+            defaults
+                .get(field.file, field.span.start)
+                .map(|value| (field.name.clone(), value))
+        })
+        .collect()
+}
+
+// ----- layout -------------------------------------------------------------------------------
+
+/// Lays out one task list with the planner ([`plan::plan`]): `weights[i]` is the estimated
+/// duration of unit `i` (units are numbered in the author's order), each edge `(a, b)` says `b`
+/// runs after `a`. A list the planner refuses (a cycle, never in a checked workflow) becomes a
+/// topological sequence.
+pub fn plan_list(weights: &[u64], edges: &[(usize, usize)]) -> Plan {
+    let input = PlanInput {
+        weights: weights.to_vec(),
+        edges: edges.to_vec(),
+    };
+    plan::plan(&input).unwrap_or_else(|_| topological_sequence(weights.len(), edges))
+}
+
+/// The units in a topological order that prefers the author's order: the ready unit with the
+/// smallest number comes first. Units on a cycle follow in the author's order.
+pub fn topological_sequence(units: usize, edges: &[(usize, usize)]) -> Plan {
+    let mut successors: Vec<Vec<usize>> = vec![Vec::new(); units];
+    let mut indegree = vec![0usize; units];
+    for &(from, to) in edges {
+        if from < units && to < units && from != to {
+            successors[from].push(to);
+            indegree[to] += 1;
+        }
+    }
+    let mut ready: BTreeSet<usize> = (0..units).filter(|unit| indegree[*unit] == 0).collect();
+    let mut order = Vec::with_capacity(units);
+    let mut placed = vec![false; units];
+    while let Some(unit) = ready.pop_first() {
+        order.push(unit);
+        placed[unit] = true;
+        for &next in &successors[unit] {
+            indegree[next] -= 1;
+            if indegree[next] == 0 {
+                ready.insert(next);
+            }
+        }
+    }
+    order.extend((0..units).filter(|unit| !placed[*unit]));
+    let mut plans: Vec<Plan> = order.into_iter().map(Plan::Task).collect();
+    if plans.len() == 1 {
+        plans.remove(0)
+    } else {
+        Plan::Sequence(plans)
+    }
+}
+
+/// Reference names: the author's (also those inside raw JSON) and the generated ones.
+struct RefNames {
+    taken: HashSet<String>,
+    parallel_count: usize,
+}
+
+impl RefNames {
+    fn new(workflow: &Workflow) -> RefNames {
+        let mut taken: HashSet<String> = workflow
+            .tasks
+            .iter()
+            .map(|task| task.name.value.clone())
+            .collect();
+        for task in &workflow.tasks {
+            let raw = match &task.kind {
+                TaskKind::Raw { fields, .. } => Some(fields),
+                _ => task.raw.as_ref(),
+            };
+            if let Some(raw) = raw {
+                collect_raw_refs(raw, &mut taken);
+            }
+        }
+        RefNames {
+            taken,
+            parallel_count: 0,
+        }
+    }
+
+    /// `base`, or `base_2`, `base_3`, … — the first that is free; taken from now on.
+    fn fresh(&mut self, base: &str) -> String {
+        let mut candidate = base.to_string();
+        let mut number = 2;
+        while self.taken.contains(&candidate) {
+            candidate = joined(base, &number.to_string());
+            number += 1;
+        }
+        self.taken.insert(candidate.clone());
+        candidate
+    }
+
+    /// A generated reference derived from an author's one: `REF_suffix`.
+    fn derived(&mut self, reference: &str, suffix: &str) -> String {
+        self.fresh(&joined(reference, suffix))
+    }
+
+    /// The FORK_JOIN and JOIN references of a generated parallel group.
+    fn parallel_group(&mut self) -> (String, String) {
+        self.parallel_count += 1;
+        let fork = self.fresh(&format!("parallel_{}", self.parallel_count));
+        let join = self.derived(&fork, "join");
+        (fork, join)
+    }
+}
+
+/// `a_b`, never with a double underscore (Conductor splits loop references on `__`).
+fn joined(base: &str, suffix: &str) -> String {
+    if base.ends_with('_') {
+        format!("{base}{suffix}")
+    } else {
+        format!("{base}_{suffix}")
+    }
+}
+
+/// Every `taskReferenceName` inside a raw JSON value.
+fn collect_raw_refs(node: &Node, taken: &mut HashSet<String>) {
+    let mut pending = vec![node];
+    while let Some(node) = pending.pop() {
+        match &node.kind {
+            NodeKind::Mapping(entries) => {
+                for entry in entries {
+                    if entry.key.as_str() == Some("taskReferenceName")
+                        && let Some(name) = entry.value.as_str()
+                    {
+                        taken.insert(name.to_string());
+                    }
+                    pending.push(&entry.value);
+                }
+            }
+            NodeKind::Sequence(items) => pending.extend(items),
+            NodeKind::Scalar(_) => {}
+        }
+    }
+}
+
+// ----- WorkflowDefs -------------------------------------------------------------------------
+
+fn emit_workflow(checked: &CheckedWorkflow, defaults: &Defaults) -> Value {
+    let workflow = checked.workflow;
+    let mut emitter = Emitter::new(checked);
+    let mut def = Map::new();
+    if let Some(name) = &workflow.name {
+        def.insert("name".into(), name.value.as_str().into());
+    }
+    if let Some(description) = &workflow.description {
+        def.insert("description".into(), description.as_str().into());
+    }
+    def.insert(
+        "version".into(),
+        workflow
+            .version
+            .as_ref()
+            .map_or(1, |version| version.value)
+            .into(),
+    );
+    def.insert("schemaVersion".into(), SCHEMA_VERSION.into());
+    if let Some(owner) = &workflow.owner {
+        def.insert("ownerEmail".into(), owner.value.as_str().into());
+    }
+    def.insert(
+        "timeoutSeconds".into(),
+        workflow
+            .timeout_ms
+            .as_ref()
+            .map_or(0, |timeout| seconds(timeout.value))
+            .into(),
+    );
+    def.insert(
+        "timeoutPolicy".into(),
+        workflow
+            .timeout_policy
+            .unwrap_or(crate::model::TimeoutPolicy::AlertOnly)
+            .conductor_name()
+            .into(),
+    );
+    if let Some(on_failure) = &workflow.on_failure {
+        def.insert("failureWorkflow".into(), on_failure.value.as_str().into());
+    }
+    def.insert(
+        "restartable".into(),
+        workflow.restartable.unwrap_or(true).into(),
+    );
+    if let Some(listener) = &workflow.status_listener {
+        match listener.plain_value() {
+            Some(PlainValue::Bool(enabled)) => {
+                def.insert("workflowStatusListenerEnabled".into(), enabled.into());
+            }
+            Some(PlainValue::Null) | None => {}
+            Some(_) => {
+                def.insert("workflowStatusListenerEnabled".into(), true.into());
+                def.insert(
+                    "workflowStatusListenerSink".into(),
+                    listener.as_str().unwrap_or_default().into(),
+                );
+            }
+        }
+    }
+
+    // The workflow's own signature: resolved input types and inferred output types.
+    let signature = WorkflowChecker::new(
+        workflow,
+        checked.scope,
+        checked.sources.text(workflow.file),
+        false,
+    )
+    .signature();
+    def.insert(
+        "inputParameters".into(),
+        workflow
+            .inputs
+            .fields
+            .iter()
+            .map(|field| Value::from(field.name.as_str()))
+            .collect(),
+    );
+    let template = input_template(&signature.inputs, defaults);
+    if !template.is_empty() {
+        def.insert("inputTemplate".into(), Value::Object(template));
+    }
+    let name = workflow
+        .name
+        .as_ref()
+        .map_or("workflow", |name| name.value.as_str());
+    let mut schemas = SchemaBuilder {
+        defaults,
+        definitions: Map::new(),
+    };
+    if !signature.inputs.fields.is_empty() {
+        def.insert(
+            "inputSchema".into(),
+            schemas.schema_def(format!("{name}_input"), &signature.inputs),
+        );
+    }
+    if !workflow.outputs.is_empty() {
+        let parameters: Map<String, Value> = workflow
+            .outputs
+            .iter()
+            .filter_map(|output| {
+                output
+                    .value
+                    .as_ref()
+                    .map(|value| (output.name.value.clone(), node_to_json(value)))
+            })
+            .collect();
+        def.insert("outputParameters".into(), Value::Object(parameters));
+        if let Type::Object(outputs) = &signature.outputs {
+            def.insert(
+                "outputSchema".into(),
+                schemas.schema_def(format!("{name}_output"), outputs),
+            );
+        }
+    }
+    if !workflow.variables.is_empty() {
+        def.insert(
+            "variables".into(),
+            Value::Object(
+                workflow
+                    .variables
+                    .iter()
+                    .map(|(name, value)| (name.value.clone(), node_to_json(value)))
+                    .collect(),
+            ),
+        );
+    }
+    let tasks = emitter.list(&workflow.roots);
+    def.insert("tasks".into(), Value::Array(tasks));
+    merge_raw(&mut def, workflow.raw.as_ref());
+    Value::Object(def)
+}
+
+/// Emits the tasks of one workflow.
+struct Emitter<'a> {
+    workflow: &'a Workflow,
+    scope: &'a Scope,
+    /// Successors of each task among its siblings.
+    successors: HashMap<TaskId, Vec<TaskId>>,
+    names: RefNames,
+}
+
+impl<'a> Emitter<'a> {
+    fn new(checked: &CheckedWorkflow<'a>) -> Emitter<'a> {
+        let mut successors: HashMap<TaskId, Vec<TaskId>> = HashMap::new();
+        for &(from, to) in &checked.graph.dependencies {
+            successors.entry(from).or_default().push(to);
+        }
+        Emitter {
+            workflow: checked.workflow,
+            scope: checked.scope,
+            successors,
+            names: RefNames::new(checked.workflow),
+        }
+    }
+
+    fn task(&self, id: TaskId) -> &'a Task {
+        let workflow: &'a Workflow = self.workflow;
+        workflow.task(id)
+    }
+
+    /// The sibling edges of a list, as positions in it.
+    fn edges(&self, list: &[TaskId]) -> Vec<(usize, usize)> {
+        let position: HashMap<TaskId, usize> = list
+            .iter()
+            .enumerate()
+            .map(|(index, id)| (*id, index))
+            .collect();
+        let mut edges = Vec::new();
+        for (from, id) in list.iter().enumerate() {
+            for next in self.successors.get(id).map_or(&[][..], Vec::as_slice) {
+                if let Some(&to) = position.get(next)
+                    && to != from
+                {
+                    edges.push((from, to));
+                }
+            }
+        }
+        edges.sort_unstable();
+        edges.dedup();
+        edges
+    }
+
+    /// Estimated duration of a task in seconds (1 when unknown); a compound task takes the
+    /// longest path through its lists.
+    fn weight(&self, id: TaskId, depth: usize) -> u64 {
+        let task = self.task(id);
+        if let Some(estimate) = task.estimate_ms {
+            return seconds(estimate).max(1);
+        }
+        if depth > 64 {
+            return 1;
+        }
+        task.kind
+            .bodies()
+            .iter()
+            .map(|(_, list)| self.list_weight(list, depth + 1))
+            .max()
+            .unwrap_or(1)
+            .max(1)
+    }
+
+    fn list_weight(&self, list: &[TaskId], depth: usize) -> u64 {
+        let weights: Vec<u64> = list.iter().map(|id| self.weight(*id, depth)).collect();
+        plan::critical_path(&weights, &self.edges(list))
+    }
+
+    /// Lays out and emits one task list.
+    fn list(&mut self, list: &[TaskId]) -> Vec<Value> {
+        let edges = self.edges(list);
+        let units = glue_units(self.workflow, list, &edges);
+        let mut unit_of = vec![0usize; list.len()];
+        for (unit, members) in units.iter().enumerate() {
+            for member in members {
+                unit_of[*member] = unit;
+            }
+        }
+        let mut unit_edges: Vec<(usize, usize)> = edges
+            .iter()
+            .map(|(from, to)| (unit_of[*from], unit_of[*to]))
+            .filter(|(from, to)| from != to)
+            .collect();
+        unit_edges.sort_unstable();
+        unit_edges.dedup();
+        let weights: Vec<u64> = units
+            .iter()
+            .map(|members| {
+                members
+                    .iter()
+                    .map(|member| self.weight(list[*member], 0))
+                    .sum()
+            })
+            .collect();
+        let shape = plan_list(&weights, &unit_edges);
+        let mut out = Vec::new();
+        self.shape(&shape, &units, list, &mut out);
+        out
+    }
+
+    fn shape(&mut self, shape: &Plan, units: &[Vec<usize>], list: &[TaskId], out: &mut Vec<Value>) {
+        match shape {
+            Plan::Task(unit) => {
+                for member in units.get(*unit).map_or(&[][..], Vec::as_slice) {
+                    let emitted = self.emit(list[*member]);
+                    out.extend(emitted);
+                }
+            }
+            Plan::Sequence(children) => {
+                for child in children {
+                    self.shape(child, units, list, out);
+                }
+            }
+            Plan::Parallel(children) => {
+                // Named before the branches, so that outer groups get the smaller numbers.
+                let (fork, join) = self.names.parallel_group();
+                let mut branches = Vec::with_capacity(children.len());
+                for child in children {
+                    let mut branch = Vec::new();
+                    self.shape(child, units, list, &mut branch);
+                    branches.push(branch);
+                }
+                out.extend(self.fork_join(fork, join, branches, None));
+            }
+        }
+    }
+
+    /// A FORK_JOIN over `branches` and the JOIN on the last task of each.
+    fn fork_join(
+        &mut self,
+        fork: String,
+        join: String,
+        mut branches: Vec<Vec<Value>>,
+        description: Option<&str>,
+    ) -> [Value; 2] {
+        let mut join_on = Vec::with_capacity(branches.len());
+        for branch in &mut branches {
+            self.end_branch(branch);
+            if let Some(last) = branch.last().and_then(|task| task.get("taskReferenceName")) {
+                join_on.push(last.clone());
+            }
+        }
+        let mut fork_task = header(&fork, &fork, "FORK_JOIN", description);
+        fork_task.insert(
+            "forkTasks".into(),
+            Value::Array(branches.into_iter().map(Value::Array).collect()),
+        );
+        let mut join_task = header(&join, &join, "JOIN", description);
+        join_task.insert("joinOn".into(), Value::Array(join_on));
+        [Value::Object(fork_task), Value::Object(join_task)]
+    }
+
+    /// A fork branch ending with a SWITCH gets a NOOP after it: the SWITCH is terminal before
+    /// its case ran, the NOOP is scheduled only after the case's tasks.
+    fn end_branch(&mut self, branch: &mut Vec<Value>) {
+        let Some(last) = branch.last() else { return };
+        let ends_with_switch = matches!(
+            last.get("type").and_then(Value::as_str),
+            Some("SWITCH" | "DECISION")
+        );
+        if ends_with_switch {
+            let reference = last
+                .get("taskReferenceName")
+                .and_then(Value::as_str)
+                .unwrap_or("switch")
+                .to_string();
+            let end = self.names.derived(&reference, "end");
+            branch.push(Value::Object(header(&end, &end, "NOOP", None)));
+        }
+    }
+
+    /// The Conductor tasks of one wfc task (two for `parallel` and `for_each`).
+    fn emit(&mut self, id: TaskId) -> Vec<Value> {
+        let task = self.task(id);
+        let reference = task.name.value.as_str();
+        let description = task.description.as_deref();
+        let input = task.input.as_ref().map(node_to_json);
+        let input_entries = || match &input {
+            Some(Value::Object(entries)) => entries.clone(),
+            _ => Map::new(),
+        };
+        // Kind keys first, then the author's input (the kind's keys win).
+        let with_input = |mut parameters: Map<String, Value>| {
+            for (key, value) in input_entries() {
+                parameters.entry(key).or_insert(value);
+            }
+            parameters
+        };
+        let mut object = match &task.kind {
+            TaskKind::Worker { name } => {
+                let mut object = header(&name.value, reference, "SIMPLE", description);
+                object.insert("inputParameters".into(), Value::Object(input_entries()));
+                object
+            }
+            TaskKind::Http { request, .. } => {
+                let mut object = header(reference, reference, "HTTP", description);
+                let mut parameters = Map::new();
+                parameters.insert("http_request".into(), http_request(request));
+                object.insert(
+                    "inputParameters".into(),
+                    Value::Object(with_input(parameters)),
+                );
+                object
+            }
+            TaskKind::Switch {
+                selector,
+                cases,
+                default,
+                ..
+            } => {
+                let mut object = header(reference, reference, "SWITCH", description);
+                let mut parameters = Map::new();
+                let (evaluator, expression) = match selector {
+                    SwitchSelector::Value(value) => {
+                        parameters.insert("switchCaseValue".into(), node_to_json(value));
+                        ("value-param", Value::from("switchCaseValue"))
+                    }
+                    SwitchSelector::JavaScript(script) => ("javascript", node_to_json(script)),
+                };
+                object.insert(
+                    "inputParameters".into(),
+                    Value::Object(with_input(parameters)),
+                );
+                object.insert("evaluatorType".into(), evaluator.into());
+                object.insert("expression".into(), expression);
+                let mut decision_cases = Map::new();
+                for case in cases {
+                    let tasks = self.list(&case.tasks);
+                    decision_cases.insert(case.value.value.clone(), Value::Array(tasks));
+                }
+                object.insert("decisionCases".into(), Value::Object(decision_cases));
+                let default_tasks = match default {
+                    Some(list) => self.list(list),
+                    None => Vec::new(),
+                };
+                object.insert("defaultCase".into(), Value::Array(default_tasks));
+                object
+            }
+            TaskKind::Parallel { branches } => {
+                let fork = self.names.derived(reference, "fork");
+                let branches: Vec<Vec<Value>> =
+                    branches.iter().map(|branch| self.list(branch)).collect();
+                let [mut fork_task, join_task] =
+                    self.fork_join(fork, reference.to_string(), branches, description);
+                if let Value::Object(fork_object) = &mut fork_task {
+                    self.finish(task, fork_object);
+                }
+                return vec![fork_task, join_task];
+            }
+            TaskKind::ForEach { items, target } => {
+                let fork = self.names.derived(reference, "fork");
+                let mut fork_task = header(&fork, &fork, "FORK_JOIN_DYNAMIC", description);
+                let mut parameters = Map::new();
+                match target {
+                    ForEachTarget::Worker(worker) => {
+                        parameters.insert("forkTaskName".into(), worker.value.as_str().into());
+                        parameters.insert("forkTaskType".into(), "SIMPLE".into());
+                    }
+                    ForEachTarget::SubWorkflow(target) => {
+                        let (name, version) = self.workflow_target(target);
+                        // Only names the generated references (`_REF_0`, …).
+                        parameters.insert("forkTaskName".into(), reference.into());
+                        parameters.insert("forkTaskWorkflow".into(), name.into());
+                        // A string: Conductor reads it with `Integer.parseInt`.
+                        parameters
+                            .insert("forkTaskWorkflowVersion".into(), version.to_string().into());
+                    }
+                }
+                parameters.insert("forkTaskInputs".into(), node_to_json(items));
+                fork_task.insert("inputParameters".into(), Value::Object(parameters));
+                self.finish(task, &mut fork_task);
+                let mut join_task = header(reference, reference, "JOIN", description);
+                join_task.insert("joinOn".into(), Value::Array(Vec::new()));
+                return vec![Value::Object(fork_task), Value::Object(join_task)];
+            }
+            TaskKind::Loop {
+                condition,
+                items,
+                keep_last,
+                body,
+            } => {
+                let mut object = header(reference, reference, "DO_WHILE", description);
+                let mut parameters = input_entries();
+                if let Some(keep_last) = keep_last {
+                    parameters.insert("keepLastN".into(), keep_last.value.into());
+                }
+                object.insert("inputParameters".into(), Value::Object(parameters));
+                let condition = condition
+                    .as_ref()
+                    .map_or_else(|| Value::from("true"), node_to_json);
+                object.insert("loopCondition".into(), condition);
+                if let Some(items) = items {
+                    object.insert("items".into(), node_to_json(items));
+                }
+                let body = self.list(body);
+                object.insert("loopOver".into(), Value::Array(body));
+                object
+            }
+            TaskKind::Dynamic { name } => {
+                let mut object = header(reference, reference, "DYNAMIC", description);
+                let mut parameters = Map::new();
+                parameters.insert("taskToExecute".into(), node_to_json(name));
+                object.insert(
+                    "inputParameters".into(),
+                    Value::Object(with_input(parameters)),
+                );
+                object.insert("dynamicTaskNameParam".into(), "taskToExecute".into());
+                object
+            }
+            TaskKind::SubWorkflow { target } => {
+                let mut object = header(reference, reference, "SUB_WORKFLOW", description);
+                object.insert("inputParameters".into(), Value::Object(input_entries()));
+                let (name, version) = self.workflow_target(target);
+                let mut parameters = Map::new();
+                parameters.insert("name".into(), name.into());
+                parameters.insert("version".into(), version.into());
+                object.insert("subWorkflowParam".into(), Value::Object(parameters));
+                object
+            }
+            TaskKind::StartWorkflow {
+                target,
+                correlation_id,
+            } => {
+                let mut object = header(reference, reference, "START_WORKFLOW", description);
+                let (name, version) = self.workflow_target(target);
+                let mut request = Map::new();
+                request.insert("name".into(), name.into());
+                request.insert("version".into(), version.into());
+                request.insert("input".into(), Value::Object(input_entries()));
+                if let Some(correlation_id) = correlation_id {
+                    request.insert("correlationId".into(), node_to_json(correlation_id));
+                }
+                let mut parameters = Map::new();
+                parameters.insert("startWorkflow".into(), Value::Object(request));
+                object.insert("inputParameters".into(), Value::Object(parameters));
+                object
+            }
+            TaskKind::Wait { mode } => {
+                let mut object = header(reference, reference, "WAIT", description);
+                let mut parameters = Map::new();
+                match mode {
+                    WaitMode::Duration(duration) => {
+                        parameters
+                            .insert("duration".into(), conductor_duration(duration.value).into());
+                    }
+                    WaitMode::DurationExpression(duration) => {
+                        parameters.insert("duration".into(), node_to_json(duration));
+                    }
+                    WaitMode::Until(until) => {
+                        parameters.insert("until".into(), node_to_json(until));
+                    }
+                    WaitMode::External => {}
+                }
+                object.insert(
+                    "inputParameters".into(),
+                    Value::Object(with_input(parameters)),
+                );
+                object
+            }
+            TaskKind::Human { prompt } => {
+                let prompt_text = prompt
+                    .as_ref()
+                    .and_then(|prompt| prompt.as_scalar().is_some().then(|| node_to_json(prompt)));
+                let shown = description.or_else(|| prompt.as_ref().and_then(Node::as_str));
+                let mut object = header(reference, reference, "HUMAN", shown);
+                let mut parameters = Map::new();
+                if let Some(prompt) = prompt {
+                    let passed = match (&prompt_text, description) {
+                        // The description is the author's own: keep the prompt in the input.
+                        (Some(_), Some(_)) => true,
+                        (Some(Value::String(text)), None) => has_expressions(text),
+                        (Some(_), None) => false,
+                        (None, _) => true,
+                    };
+                    if passed {
+                        parameters.insert("prompt".into(), node_to_json(prompt));
+                    }
+                }
+                object.insert(
+                    "inputParameters".into(),
+                    Value::Object(with_input(parameters)),
+                );
+                object
+            }
+            TaskKind::Inline { script, .. } => {
+                let mut object = header(reference, reference, "INLINE", description);
+                let mut parameters = Map::new();
+                parameters.insert("evaluatorType".into(), "javascript".into());
+                parameters.insert("expression".into(), node_to_json(script));
+                object.insert(
+                    "inputParameters".into(),
+                    Value::Object(with_input(parameters)),
+                );
+                object
+            }
+            TaskKind::Jq { query, .. } => {
+                let mut object = header(reference, reference, "JSON_JQ_TRANSFORM", description);
+                let mut parameters = Map::new();
+                parameters.insert("queryExpression".into(), node_to_json(query));
+                object.insert(
+                    "inputParameters".into(),
+                    Value::Object(with_input(parameters)),
+                );
+                object
+            }
+            TaskKind::SetVariable { values } => {
+                let mut object = header(reference, reference, "SET_VARIABLE", description);
+                let parameters: Map<String, Value> = values
+                    .iter()
+                    .map(|(name, value)| (name.value.clone(), node_to_json(value)))
+                    .collect();
+                object.insert("inputParameters".into(), Value::Object(parameters));
+                object
+            }
+            TaskKind::Terminate {
+                status,
+                reason,
+                result,
+            } => {
+                let mut object = header(reference, reference, "TERMINATE", description);
+                let mut parameters = Map::new();
+                parameters.insert("terminationStatus".into(), node_to_json(status));
+                if let Some(reason) = reason {
+                    parameters.insert("terminationReason".into(), node_to_json(reason));
+                }
+                if let Some(result) = result {
+                    parameters.insert("workflowOutput".into(), node_to_json(result));
+                }
+                object.insert(
+                    "inputParameters".into(),
+                    Value::Object(with_input(parameters)),
+                );
+                object
+            }
+            TaskKind::Event { sink } => {
+                let mut object = header(reference, reference, "EVENT", description);
+                object.insert("inputParameters".into(), Value::Object(input_entries()));
+                object.insert("sink".into(), node_to_json(sink));
+                object
+            }
+            TaskKind::Kafka { request } => {
+                let mut object = header(reference, reference, "KAFKA_PUBLISH", description);
+                let mut parameters = Map::new();
+                parameters.insert("kafka_request".into(), kafka_request(request));
+                object.insert(
+                    "inputParameters".into(),
+                    Value::Object(with_input(parameters)),
+                );
+                object
+            }
+            TaskKind::Noop => header(reference, reference, "NOOP", description),
+            TaskKind::Join { on } => {
+                let mut object = header(reference, reference, "JOIN", description);
+                if input.is_some() {
+                    object.insert("inputParameters".into(), Value::Object(input_entries()));
+                }
+                object.insert(
+                    "joinOn".into(),
+                    on.iter()
+                        .map(|name| Value::from(name.value.as_str()))
+                        .collect(),
+                );
+                object
+            }
+            TaskKind::ExclusiveJoin { on, default } => {
+                let mut object = header(reference, reference, "EXCLUSIVE_JOIN", description);
+                if input.is_some() {
+                    object.insert("inputParameters".into(), Value::Object(input_entries()));
+                }
+                object.insert(
+                    "joinOn".into(),
+                    on.iter()
+                        .map(|name| Value::from(name.value.as_str()))
+                        .collect(),
+                );
+                if !default.is_empty() {
+                    object.insert(
+                        "defaultExclusiveJoinTask".into(),
+                        default
+                            .iter()
+                            .map(|name| Value::from(name.value.as_str()))
+                            .collect(),
+                    );
+                }
+                object
+            }
+            TaskKind::Raw { task_type, fields } => {
+                let fields = match node_to_json(fields) {
+                    Value::Object(fields) => fields,
+                    _ => Map::new(),
+                };
+                let name = fields
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or(reference)
+                    .to_string();
+                let task_type = task_type
+                    .as_ref()
+                    .map_or("SIMPLE", |task_type| task_type.value.as_str());
+                let mut object = header(&name, reference, task_type, description);
+                // The author's input, under the raw task's own `inputParameters` keys.
+                let mut parameters = input_entries();
+                if let Some(Value::Object(raw_parameters)) = fields.get("inputParameters") {
+                    for (key, value) in raw_parameters {
+                        parameters.insert(key.clone(), value.clone());
+                    }
+                }
+                if input.is_some() || fields.contains_key("inputParameters") {
+                    object.insert("inputParameters".into(), Value::Object(parameters));
+                }
+                for (key, value) in fields {
+                    if !matches!(
+                        key.as_str(),
+                        "name" | "taskReferenceName" | "type" | "inputParameters"
+                    ) {
+                        object.insert(key, value);
+                    }
+                }
+                self.common(task, &mut object);
+                return vec![Value::Object(object)];
+            }
+            TaskKind::Invalid => header(reference, reference, "SIMPLE", description),
+        };
+        self.finish(task, &mut object);
+        vec![Value::Object(object)]
+    }
+
+    /// The common fields, then the task's `raw:` fields.
+    fn finish(&self, task: &Task, object: &mut Map<String, Value>) {
+        self.common(task, object);
+        merge_raw(object, task.raw.as_ref());
+    }
+
+    fn common(&self, task: &Task, object: &mut Map<String, Value>) {
+        if let Some(optional) = &task.optional {
+            object.insert("optional".into(), optional.value.into());
+        }
+        if let Some(permissive) = task.permissive {
+            object.insert("permissive".into(), permissive.into());
+        }
+        if let Some(delay) = &task.start_delay_ms {
+            object.insert("startDelay".into(), seconds(delay.value).into());
+        }
+        if let Some(retries) = &task.retries {
+            object.insert("retryCount".into(), retries.value.into());
+        }
+        if let Some(async_complete) = task.async_complete {
+            object.insert("asyncComplete".into(), async_complete.into());
+        }
+    }
+
+    /// The registered name and the literal version of a called workflow.
+    fn workflow_target(&self, target: &WorkflowTarget) -> (String, i64) {
+        let signature = if target.external {
+            None
+        } else {
+            self.scope.workflows.get(&target.name.value)
+        };
+        let name = signature.map_or_else(
+            || target.name.value.clone(),
+            |signature| signature.name.clone(),
+        );
+        let version = target
+            .version
+            .as_ref()
+            .map(|version| version.value)
+            .or_else(|| signature.and_then(|signature| signature.version))
+            .unwrap_or(1);
+        (name, version)
+    }
+}
+
+/// `{name, taskReferenceName, type, description}`: how every task starts.
+fn header(
+    name: &str,
+    reference: &str,
+    task_type: &str,
+    description: Option<&str>,
+) -> Map<String, Value> {
+    let mut object = Map::new();
+    object.insert("name".into(), name.into());
+    object.insert("taskReferenceName".into(), reference.into());
+    object.insert("type".into(), task_type.into());
+    if let Some(description) = description {
+        object.insert("description".into(), description.into());
+    }
+    object
+}
+
+/// Raw forks (`FORK_JOIN`/`FORK_JOIN_DYNAMIC` written as raw JSON) and the `join` that waits
+/// for them must be adjacent: such a pair is one unit of the layout. Every other task is a unit
+/// of its own. Units are numbered by their first task, in the author's order.
+fn glue_units(workflow: &Workflow, list: &[TaskId], edges: &[(usize, usize)]) -> Vec<Vec<usize>> {
+    let is_raw_fork = |id: TaskId| {
+        matches!(
+            &workflow.task(id).kind,
+            TaskKind::Raw { task_type: Some(task_type), .. }
+                if matches!(task_type.value.as_str(), "FORK_JOIN" | "FORK_JOIN_DYNAMIC")
+        )
+    };
+    let is_join = |id: TaskId| match &workflow.task(id).kind {
+        TaskKind::Join { .. } => true,
+        TaskKind::Raw {
+            task_type: Some(task_type),
+            ..
+        } => task_type.value == "JOIN",
+        _ => false,
+    };
+    let mut partner: Vec<Option<usize>> = vec![None; list.len()];
+    let mut glued = vec![false; list.len()];
+    for (fork, id) in list.iter().enumerate() {
+        if !is_raw_fork(*id) {
+            continue;
+        }
+        let join = edges
+            .iter()
+            .filter(|(from, to)| *from == fork && !glued[*to] && is_join(list[*to]))
+            .map(|(_, to)| *to)
+            .min();
+        // Gluing is only possible when nothing else lies on a path between the two.
+        if let Some(join) = join
+            && !reaches_indirectly(list.len(), edges, fork, join)
+        {
+            partner[fork] = Some(join);
+            glued[join] = true;
+            glued[fork] = true;
+        }
+    }
+    let mut units = Vec::new();
+    for index in 0..list.len() {
+        if let Some(join) = partner[index] {
+            units.push(vec![index, join]);
+        } else if !glued[index] {
+            units.push(vec![index]);
+        }
+    }
+    units
+}
+
+/// Whether `to` is reachable from `from` through at least one other node.
+fn reaches_indirectly(nodes: usize, edges: &[(usize, usize)], from: usize, to: usize) -> bool {
+    let mut seen = vec![false; nodes];
+    let mut pending: Vec<usize> = edges
+        .iter()
+        .filter(|(source, target)| *source == from && *target != to)
+        .map(|(_, target)| *target)
+        .collect();
+    while let Some(node) = pending.pop() {
+        if node == to {
+            return true;
+        }
+        if node >= nodes || seen[node] {
+            continue;
+        }
+        seen[node] = true;
+        pending.extend(
+            edges
+                .iter()
+                .filter(|(source, _)| *source == node)
+                .map(|(_, target)| *target),
+        );
+    }
+    false
+}
+
+/// `inputParameters.http_request` of an HTTP task.
+fn http_request(request: &Node) -> Value {
+    let mut out = Map::new();
+    if request.as_mapping().is_none() {
+        out.insert("uri".into(), node_to_json(request));
+        out.insert("method".into(), "GET".into());
+        return Value::Object(out);
+    }
+    if let Some(url) = request.get("url").or_else(|| request.get("uri")) {
+        out.insert("uri".into(), node_to_json(url));
+    }
+    out.insert(
+        "method".into(),
+        request
+            .get("method")
+            .map_or_else(|| Value::from("GET"), node_to_json),
+    );
+    for (key, field) in [
+        ("headers", "headers"),
+        ("body", "body"),
+        ("accept", "accept"),
+        ("content_type", "contentType"),
+    ] {
+        if let Some(value) = request.get(key) {
+            out.insert(field.into(), node_to_json(value));
+        }
+    }
+    for (key, field) in [
+        ("connect_timeout", "connectionTimeOut"),
+        ("read_timeout", "readTimeOut"),
+    ] {
+        if let Some(value) = request.get(key) {
+            out.insert(
+                field.into(),
+                duration_ms(value).map_or_else(|| node_to_json(value), Value::from),
+            );
+        }
+    }
+    Value::Object(out)
+}
+
+/// `inputParameters.kafka_request` of a KAFKA_PUBLISH task.
+fn kafka_request(request: &Node) -> Value {
+    let mut out = Map::new();
+    for (key, field) in [
+        ("servers", "bootStrapServers"),
+        ("topic", "topic"),
+        ("value", "value"),
+        ("key", "key"),
+        ("headers", "headers"),
+    ] {
+        if let Some(value) = request.get(key) {
+            out.insert(field.into(), node_to_json(value));
+        }
+    }
+    if let Some(serializer) = request.get("key_serializer") {
+        let class = match serializer.as_str() {
+            Some("string") => Value::from("org.apache.kafka.common.serialization.StringSerializer"),
+            Some("long") => Value::from("org.apache.kafka.common.serialization.LongSerializer"),
+            Some("integer") => {
+                Value::from("org.apache.kafka.common.serialization.IntegerSerializer")
+            }
+            _ => node_to_json(serializer),
+        };
+        out.insert("keySerializer".into(), class);
+    }
+    for (key, field) in [
+        ("request_timeout", "requestTimeoutMs"),
+        ("max_block", "maxBlockMs"),
+    ] {
+        if let Some(value) = request.get(key) {
+            out.insert(
+                field.into(),
+                duration_ms(value).map_or_else(|| node_to_json(value), Value::from),
+            );
+        }
+    }
+    Value::Object(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_in_conductor_text() {
+        assert_eq!(conductor_duration(0), "0 seconds");
+        assert_eq!(conductor_duration(1), "1 second");
+        assert_eq!(conductor_duration(90_000), "1 minute 30 seconds");
+        assert_eq!(conductor_duration(5_400_000), "1 hour 30 minutes");
+        assert_eq!(conductor_duration(3 * 86_400_000), "3 days");
+        assert_eq!(conductor_duration(86_400_000 + 1_000), "1 day 1 second");
+    }
+
+    #[test]
+    fn topological_sequence_prefers_author_order() {
+        assert_eq!(topological_sequence(1, &[]), Plan::Task(0));
+        assert_eq!(topological_sequence(0, &[]), Plan::Sequence(Vec::new()));
+        assert_eq!(
+            topological_sequence(3, &[(2, 0)]),
+            Plan::Sequence(vec![Plan::Task(1), Plan::Task(2), Plan::Task(0)])
+        );
+        // A cycle never loses a unit.
+        assert_eq!(
+            topological_sequence(3, &[(0, 1), (1, 0)]),
+            Plan::Sequence(vec![Plan::Task(2), Plan::Task(0), Plan::Task(1)])
+        );
+    }
+
+    #[test]
+    fn generated_names_avoid_double_underscores() {
+        assert_eq!(joined("a_", "fork"), "a_fork");
+        assert_eq!(joined("a", "fork"), "a_fork");
+    }
+
+    #[test]
+    fn nullable_schemas() {
+        assert_eq!(
+            nullable(serde_json::json!({"type": "string"})),
+            serde_json::json!({"type": ["string", "null"]})
+        );
+        assert_eq!(
+            nullable(serde_json::json!({"type": "string", "enum": ["a"]})),
+            serde_json::json!({"type": ["string", "null"], "enum": ["a", null]})
+        );
+        assert_eq!(
+            nullable(serde_json::json!({"$ref": "#/$defs/A"})),
+            serde_json::json!({"anyOf": [{"$ref": "#/$defs/A"}, {"type": "null"}]})
+        );
+        assert_eq!(nullable(serde_json::json!({})), serde_json::json!({}));
+    }
+}

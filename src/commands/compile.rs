@@ -1,0 +1,256 @@
+//! `wfc compile [PATH...] -o DIR`: compile workflows to Conductor JSON.
+//!
+//! 1. Load and analyse exactly like `wfc check` ([`load::load`]).
+//! 2. When anything stops the build (an error diagnostic, a warning with `--deny-warnings`, an
+//!    unreadable file), render the diagnostics like `check` and write nothing.
+//! 3. Otherwise emit everything in memory ([`emit::compile`]), then write one
+//!    `<workflow>.json` per workflow and `taskdefs.json` into DIR, each file written to a
+//!    temporary file in DIR and renamed over the target, so that a reader never sees half a file.
+
+use std::collections::HashMap;
+use std::fs::{self, OpenOptions};
+use std::io::{self, Write};
+use std::path::Path;
+
+use wfc_compiler::emit::{self, CompiledWorkflow};
+use wfc_compiler::render::{self, Format, Summary};
+
+use crate::cli::CompileArgs;
+use crate::files::{describe, display};
+use crate::load::{self, Request};
+use crate::output::{self, Terminal};
+use crate::{Exit, Failure};
+
+/// The file holding the TaskDefs.
+pub const TASK_DEFS_FILE: &str = "taskdefs.json";
+
+pub fn run(args: &CompileArgs, terminal: &Terminal) -> Result<Exit, Failure> {
+    let options = load::render_options(terminal, args.quiet);
+    let format = args.format.render_format();
+    let request = Request {
+        paths: &args.paths,
+        config: args.config.as_deref(),
+        quiet: args.quiet,
+        format,
+    };
+    let Some(loaded) = load::load(request, &options, terminal)? else {
+        return Ok(Exit::Failure);
+    };
+    let analysis = &loaded.analysis;
+    let summary = Summary::of(&analysis.sources, &analysis.diagnostics);
+    let blocked =
+        loaded.unreadable || summary.errors > 0 || (args.deny_warnings && summary.warnings > 0);
+    // Human output only when there is something to say; machine formats always get a document.
+    if !analysis.diagnostics.is_empty() || format != Format::Human {
+        output::print(&render::render(
+            format,
+            &analysis.sources,
+            &analysis.diagnostics,
+            &options,
+        ));
+    }
+    let out_dir = display(&args.out_dir);
+    if blocked {
+        if !args.quiet {
+            terminal.error(&format!("nothing was written to `{out_dir}`"));
+        }
+        return Ok(if loaded.unreadable {
+            Exit::Failure
+        } else {
+            Exit::Problems
+        });
+    }
+
+    let compiled = match emit::compile(analysis) {
+        Ok(compiled) => compiled,
+        Err(problems) => {
+            for problem in &problems {
+                terminal.error(problem);
+            }
+            if !args.quiet {
+                terminal.error(&format!("nothing was written to `{out_dir}`"));
+            }
+            return Ok(Exit::Problems);
+        }
+    };
+    let mut outputs: Vec<(String, String)> = Vec::with_capacity(compiled.workflows.len() + 1);
+    for (workflow, file_name) in compiled
+        .workflows
+        .iter()
+        .zip(file_names(&compiled.workflows)?)
+    {
+        outputs.push((file_name, to_json(&workflow.definition)));
+    }
+    outputs.push((
+        TASK_DEFS_FILE.to_string(),
+        to_json(&serde_json::Value::Array(compiled.task_defs.clone())),
+    ));
+
+    fs::create_dir_all(&args.out_dir).map_err(|error| {
+        Failure::new(format!("cannot create `{out_dir}`: {}", describe(&error)))
+    })?;
+    for (file_name, text) in &outputs {
+        write_atomically(&args.out_dir, file_name, text.as_bytes()).map_err(|error| {
+            Failure::new(format!(
+                "cannot write `{}`: {}",
+                display(&args.out_dir.join(file_name)),
+                describe(&error)
+            ))
+        })?;
+    }
+    if !args.quiet {
+        note(&format!(
+            "compiled {} and {} into `{out_dir}`",
+            plural(compiled.workflows.len(), "workflow"),
+            plural(compiled.task_defs.len(), "task definition"),
+        ));
+    }
+    Ok(Exit::Clean)
+}
+
+/// Pretty JSON with a final newline.
+fn to_json(value: &serde_json::Value) -> String {
+    let mut text = serde_json::to_string_pretty(value).unwrap_or_else(|_| String::from("null"));
+    text.push('\n');
+    text
+}
+
+fn plural(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}
+
+/// Prints a line on stderr.
+fn note(message: &str) {
+    let _ = io::stderr()
+        .lock()
+        .write_all(format!("{message}\n").as_bytes());
+}
+
+/// `<name>.json` for each workflow, `<name>.v<version>.json` when several versions of one name
+/// are compiled. Characters that some file systems refuse become `_`.
+fn file_names(workflows: &[CompiledWorkflow]) -> Result<Vec<String>, Failure> {
+    let mut versions: HashMap<&str, usize> = HashMap::new();
+    for workflow in workflows {
+        *versions.entry(workflow.name.as_str()).or_default() += 1;
+    }
+    let mut names = Vec::with_capacity(workflows.len());
+    let mut seen: HashMap<String, &str> = HashMap::new();
+    seen.insert(TASK_DEFS_FILE.to_string(), "the task definitions");
+    for workflow in workflows {
+        let stem: String = workflow
+            .name
+            .chars()
+            .map(|character| {
+                if character.is_control() || "<>:\"/\\|?*".contains(character) {
+                    '_'
+                } else {
+                    character
+                }
+            })
+            .collect();
+        let stem = if stem.trim().is_empty() {
+            String::from("workflow")
+        } else {
+            stem
+        };
+        let name = if versions.get(workflow.name.as_str()).copied().unwrap_or(0) > 1 {
+            format!("{stem}.v{}.json", workflow.version)
+        } else {
+            format!("{stem}.json")
+        };
+        if let Some(other) = seen.get(&name) {
+            return Err(Failure::new(format!(
+                "workflow `{}` would be written to `{name}`, which also holds {other}; rename the workflow",
+                workflow.name
+            )));
+        }
+        seen.insert(name.clone(), "another workflow");
+        names.push(name);
+    }
+    Ok(names)
+}
+
+/// Writes `contents` to `directory/name` through a temporary file in the same directory and a
+/// rename, so that the target is either the old file or the whole new one.
+fn write_atomically(directory: &Path, name: &str, contents: &[u8]) -> io::Result<()> {
+    let mut attempt = 0u32;
+    let (temporary, mut file) = loop {
+        let candidate = directory.join(format!(".{name}.{}.{attempt}.tmp", std::process::id()));
+        match OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&candidate)
+        {
+            Ok(file) => break (candidate, file),
+            Err(error) if error.kind() == io::ErrorKind::AlreadyExists && attempt < 100 => {
+                attempt += 1;
+            }
+            Err(error) => return Err(error),
+        }
+    };
+    let result = file
+        .write_all(contents)
+        .and_then(|()| file.sync_all())
+        .and_then(|()| {
+            drop(file);
+            fs::rename(&temporary, directory.join(name))
+        });
+    if result.is_err() {
+        let _ = fs::remove_file(&temporary);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+    use wfc_compiler::source::FileId;
+
+    fn workflow(name: &str, version: i64) -> CompiledWorkflow {
+        CompiledWorkflow {
+            name: name.to_string(),
+            version,
+            file: FileId(0),
+            definition: Value::Null,
+        }
+    }
+
+    #[test]
+    fn names_of_files() {
+        let names = file_names(&[
+            workflow("a", 1),
+            workflow("b <x>", 1),
+            workflow("c", 1),
+            workflow("c", 2),
+        ]);
+        assert_eq!(
+            names.ok(),
+            Some(vec![
+                "a.json".to_string(),
+                "b _x_.json".to_string(),
+                "c.v1.json".to_string(),
+                "c.v2.json".to_string(),
+            ])
+        );
+        assert!(file_names(&[workflow("taskdefs", 1)]).is_err());
+        assert!(file_names(&[workflow("a<", 1), workflow("a>", 1)]).is_err());
+    }
+
+    #[test]
+    fn atomic_writes_replace_files() -> io::Result<()> {
+        let directory = std::env::temp_dir().join(format!("wfc-compile-{}", std::process::id()));
+        fs::create_dir_all(&directory)?;
+        write_atomically(&directory, "x.json", b"1")?;
+        write_atomically(&directory, "x.json", b"2")?;
+        assert_eq!(fs::read_to_string(directory.join("x.json"))?, "2");
+        let leftovers = fs::read_dir(&directory)?.count();
+        fs::remove_dir_all(&directory)?;
+        assert_eq!(leftovers, 1);
+        Ok(())
+    }
+}
