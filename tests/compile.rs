@@ -181,6 +181,13 @@ fn warnings_are_printed_and_compiled_unless_denied() {
 }
 
 #[test]
+fn two_contracts_of_one_name_are_refused() {
+    let directory = workspace("conflict");
+    assert_cmd_snapshot!(wfc_at(directory.path()).args(["compile", "conflict", "-o", "out"]));
+    assert_eq!(listing(&directory.path().join("out")), None);
+}
+
+#[test]
 fn an_unreadable_path_exits_two_and_writes_nothing() {
     let directory = workspace("ok");
     assert_cmd_snapshot!(wfc_at(directory.path()).args([

@@ -61,7 +61,12 @@ pub fn run(args: &CompileArgs, terminal: &Terminal) -> Result<Exit, Failure> {
         });
     }
 
-    let compiled = match emit::compile(analysis) {
+    let compiled = emit::compile(analysis).and_then(|compiled| {
+        file_names(&compiled.workflows)
+            .map(|names| (compiled, names))
+            .map_err(|problem| vec![problem])
+    });
+    let (compiled, names) = match compiled {
         Ok(compiled) => compiled,
         Err(problems) => {
             for problem in &problems {
@@ -74,11 +79,7 @@ pub fn run(args: &CompileArgs, terminal: &Terminal) -> Result<Exit, Failure> {
         }
     };
     let mut outputs: Vec<(String, String)> = Vec::with_capacity(compiled.workflows.len() + 1);
-    for (workflow, file_name) in compiled
-        .workflows
-        .iter()
-        .zip(file_names(&compiled.workflows)?)
-    {
+    for (workflow, file_name) in compiled.workflows.iter().zip(names) {
         outputs.push((file_name, to_json(&workflow.definition)));
     }
     outputs.push((
@@ -132,7 +133,7 @@ fn note(message: &str) {
 
 /// `<name>.json` for each workflow, `<name>.v<version>.json` when several versions of one name
 /// are compiled. Characters that some file systems refuse become `_`.
-fn file_names(workflows: &[CompiledWorkflow]) -> Result<Vec<String>, Failure> {
+fn file_names(workflows: &[CompiledWorkflow]) -> Result<Vec<String>, String> {
     let mut versions: HashMap<&str, usize> = HashMap::new();
     for workflow in workflows {
         *versions.entry(workflow.name.as_str()).or_default() += 1;
@@ -163,10 +164,10 @@ fn file_names(workflows: &[CompiledWorkflow]) -> Result<Vec<String>, Failure> {
             format!("{stem}.json")
         };
         if let Some(other) = seen.get(&name) {
-            return Err(Failure::new(format!(
+            return Err(format!(
                 "workflow `{}` would be written to `{name}`, which also holds {other}; rename the workflow",
                 workflow.name
-            )));
+            ));
         }
         seen.insert(name.clone(), "another workflow");
         names.push(name);
