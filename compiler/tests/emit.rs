@@ -442,7 +442,13 @@ fn registration_problems(definition: &Value) -> Vec<String> {
             for found in template.expressions() {
                 let inner = found.inner_text(&text).trim_start_matches("$.");
                 let first = inner.split(['.', '[']).next().unwrap_or_default();
-                if first != "workflow" && !references.contains(first) {
+                // Names the server resolves itself (§C.2; other environment variables of the
+                // server are accepted too, but wfc does not emit them).
+                let known = matches!(
+                    first,
+                    "workflow" | "CPEWF_TASK_ID" | "NETFLIX_ENV" | "NETFLIX_STACK"
+                );
+                if !known && !references.contains(first) {
                     problems.push(format!(
                         "taskReferenceName: {first} for given task: {} input value: {text} is not defined in workflow definition.",
                         task["name"]
@@ -607,6 +613,77 @@ fn emitted_json_conforms_to_conductor() {
         }
     }
     assert!(checked > 20, "only {checked} definitions checked");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The passing case of every rule fixture (`fixtures/rules/*/pass*.wf.yaml`) is a clean workflow
+/// too: its definition conforms as well.
+#[test]
+fn rule_fixture_passes_conform_to_conductor() {
+    let Some(openapi) = openapi() else {
+        println!(
+            "skipped: Conductor's JSON Schemas are not at ../shared/conductor/openapi (relative to the workspace root)"
+        );
+        return;
+    };
+    let workflow_schema = strict_validator(&openapi.join("schemas__WorkflowDef.json"));
+    let root = manifest_dir().join("tests/fixtures/rules");
+    let mut directories: Vec<PathBuf> = std::fs::read_dir(&root)
+        .expect("rule fixtures")
+        .map(|entry| entry.expect("entry").path())
+        .filter(|path| path.is_dir())
+        .collect();
+    directories.sort();
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for directory in directories {
+        let mut files = Vec::new();
+        yaml_files(&directory, &mut files);
+        let inputs: Vec<InputFile> = files
+            .iter()
+            .map(|path| InputFile {
+                path: path.clone(),
+                text: std::fs::read_to_string(path).expect("read file"),
+            })
+            .collect();
+        let analysis = analyze(inputs, &FileSystemLoader, &Config::default());
+        for (file, graph) in &analysis.graphs {
+            let path = analysis.sources.path(*file);
+            let is_pass = Path::new(path)
+                .file_name()
+                .and_then(|name| name.to_str())
+                .is_some_and(|name| name.starts_with("pass"));
+            let clean = !analysis.diagnostics.iter().any(|diagnostic| {
+                diagnostic.file == *file && diagnostic.severity == Severity::Error
+            });
+            let Some(index) = analysis
+                .workflows
+                .iter()
+                .position(|workflow| workflow.file == *file)
+            else {
+                continue;
+            };
+            if !is_pass || !clean {
+                continue;
+            }
+            let definition = emit::workflow_def(&emit::CheckedWorkflow {
+                workflow: &analysis.workflows[index],
+                scope: &analysis.scopes[index],
+                graph,
+                sources: &analysis.sources,
+            });
+            for problem in schema_errors(&workflow_schema, &definition)
+                .into_iter()
+                .chain(registration_problems(&definition))
+                .chain(runtime_problems(&definition))
+                .chain(schema_def_problems(&definition))
+            {
+                problems.push(format!("{path}: {problem}"));
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 30, "only {checked} rule fixtures checked");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
