@@ -23,6 +23,13 @@
 //!   therefore gets a generated `NOOP` after it (`REF_end`), scheduled only once the case's tasks
 //!   are done, and the `JOIN` waits for that.
 //!
+//! # Compensations
+//!
+//! A workflow whose tasks have `compensate:` gets a second WorkflowDef, `NAME_compensation`, its
+//! `failureWorkflow`: it records what the failed run did (`failedWorkflow` in its input), runs the
+//! compensation of each task that completed, latest first, with reads of the run's tasks
+//! rewritten to read that record, and then starts the workflow's own `on_failure`.
+//!
 //! # Determinism
 //!
 //! Objects are built key by key in a fixed order (`serde_json` keeps insertion order), lists
@@ -38,8 +45,8 @@ use crate::check::{Scope, TaskGraph, WorkflowChecker};
 use crate::expression;
 use crate::lower::parse_duration_ms;
 use crate::model::{
-    ForEachTarget, SwitchSelector, Task, TaskId, TaskKind, WaitMode, Worker, Workflow,
-    WorkflowTarget,
+    COMPENSATION_SLOT, Container, ForEachTarget, SwitchSelector, Task, TaskId, TaskKind, WaitMode,
+    Worker, Workflow, WorkflowTarget,
 };
 use crate::plan::{self, Plan, PlanInput};
 use crate::project::Analysis;
@@ -84,13 +91,14 @@ pub struct Compiled {
     pub task_defs: Vec<Value>,
 }
 
-/// Compiles the checked workflows of an analysis (those of the given files) and the TaskDefs of
-/// the worker contracts they use: the workers named by `worker` and `for_each` tasks (also in
+/// Compiles the checked workflows of an analysis (those of the given files), with their
+/// compensation workflows, and the TaskDefs of the worker contracts they use: the workers named by `worker` and `for_each` tasks (also in
 /// compensations), and, for a workflow with a `dynamic` task, every contract it can see (wfc
 /// cannot know which one runs).
 ///
-/// Fails when two different contracts of one name would become TaskDefs: a server holds one
-/// TaskDef per name. Callers compile only analyses without errors; on others the output is
+/// Fails when two different contracts of one name would become TaskDefs (a server holds one
+/// TaskDef per name), or when a compensation workflow would take the name of a workflow of the
+/// project. Callers compile only analyses without errors; on others the output is
 /// whatever the model holds, never a panic.
 pub fn compile(analysis: &Analysis) -> Result<Compiled, Vec<String>> {
     let defaults = Defaults::new(&analysis.sources);
@@ -118,7 +126,7 @@ pub fn compile(analysis: &Analysis) -> Result<Compiled, Vec<String>> {
             graph,
             sources: &analysis.sources,
         };
-        let definition = emit_workflow(&checked, &defaults);
+        let emitted = emit_workflow(&checked, &defaults);
         let name = workflow
             .name
             .as_ref()
@@ -127,11 +135,32 @@ pub fn compile(analysis: &Analysis) -> Result<Compiled, Vec<String>> {
         let version = workflow.version.as_ref().map_or(1, |version| version.value);
         order.push((name.clone(), version, compiled.workflows.len()));
         compiled.workflows.push(CompiledWorkflow {
-            name,
+            name: name.clone(),
             version,
             file: *file,
-            definition,
+            definition: emitted.definition,
         });
+        if let Some(compensation) = emitted.compensation {
+            let compensation_name = compensation_workflow_name(&name);
+            if analysis.workflows.iter().any(|other| {
+                other
+                    .name
+                    .as_ref()
+                    .is_some_and(|other| other.value == compensation_name)
+            }) {
+                problems.push(format!(
+                    "the compensations of `{name}` compile to the workflow `{compensation_name}`, which `{}` already defines",
+                    analysis.sources.path(*file)
+                ));
+            }
+            order.push((compensation_name.clone(), version, compiled.workflows.len()));
+            compiled.workflows.push(CompiledWorkflow {
+                name: compensation_name,
+                version,
+                file: *file,
+                definition: compensation,
+            });
+        }
     }
     order.sort();
     let mut sorted = Vec::with_capacity(compiled.workflows.len());
@@ -189,7 +218,23 @@ pub fn compile(analysis: &Analysis) -> Result<Compiled, Vec<String>> {
 
 /// The WorkflowDef of one checked workflow.
 pub fn workflow_def(checked: &CheckedWorkflow) -> Value {
-    emit_workflow(checked, &Defaults::new(checked.sources))
+    emit_workflow(checked, &Defaults::new(checked.sources)).definition
+}
+
+/// The WorkflowDef of one checked workflow and, when any of its tasks has a `compensate:`, the
+/// WorkflowDef of its compensation workflow (named [`compensation_workflow_name`]), which the
+/// first one names as its `failureWorkflow`.
+pub fn workflow_defs(checked: &CheckedWorkflow) -> (Value, Option<Value>) {
+    let emitted = emit_workflow(checked, &Defaults::new(checked.sources));
+    (emitted.definition, emitted.compensation)
+}
+
+/// Suffix of the name of a compensation workflow.
+pub const COMPENSATION_SUFFIX: &str = "_compensation";
+
+/// The name of the compensation workflow of the workflow `name`.
+pub fn compensation_workflow_name(name: &str) -> String {
+    format!("{name}{COMPENSATION_SUFFIX}")
 }
 
 /// The TaskDef of a worker contract. `fallback_owner` (the owner of a workflow using it) is the
@@ -800,9 +845,23 @@ fn collect_raw_refs(node: &Node, taken: &mut HashSet<String>) {
 
 // ----- WorkflowDefs -------------------------------------------------------------------------
 
-fn emit_workflow(checked: &CheckedWorkflow, defaults: &Defaults) -> Value {
+/// A WorkflowDef and the WorkflowDef of its compensations.
+struct Emitted {
+    definition: Value,
+    compensation: Option<Value>,
+}
+
+fn emit_workflow(checked: &CheckedWorkflow, defaults: &Defaults) -> Emitted {
     let workflow = checked.workflow;
     let mut emitter = Emitter::new(checked);
+    let compensation_name = compensated_tasks(workflow).next().map(|_| {
+        compensation_workflow_name(
+            workflow
+                .name
+                .as_ref()
+                .map_or("workflow", |name| name.value.as_str()),
+        )
+    });
     let mut def = Map::new();
     if let Some(name) = &workflow.name {
         def.insert("name".into(), name.value.as_str().into());
@@ -838,8 +897,12 @@ fn emit_workflow(checked: &CheckedWorkflow, defaults: &Defaults) -> Value {
             .conductor_name()
             .into(),
     );
-    if let Some(on_failure) = &workflow.on_failure {
-        def.insert("failureWorkflow".into(), on_failure.value.as_str().into());
+    // The compensation workflow starts `on_failure` itself, once it is done.
+    if let Some(failure_workflow) = compensation_name
+        .as_deref()
+        .or(workflow.on_failure.as_ref().map(|name| name.value.as_str()))
+    {
+        def.insert("failureWorkflow".into(), failure_workflow.into());
     }
     def.insert(
         "restartable".into(),
@@ -928,9 +991,336 @@ fn emit_workflow(checked: &CheckedWorkflow, defaults: &Defaults) -> Value {
         );
     }
     let tasks = emitter.list(&workflow.roots);
+    let compensation = compensation_name.map(|name| emit_compensation(checked, &tasks, name));
     def.insert("tasks".into(), Value::Array(tasks));
     merge_raw(&mut def, workflow.raw.as_ref());
+    Emitted {
+        definition: Value::Object(def),
+        compensation,
+    }
+}
+
+/// Whether a task sits inside a compensation (at any depth).
+fn in_compensation(workflow: &Workflow, id: TaskId) -> bool {
+    workflow.ancestors(id).iter().any(|(container, _)| {
+        matches!(
+            container,
+            Container::Task {
+                slot: COMPENSATION_SLOT,
+                ..
+            }
+        )
+    })
+}
+
+/// The tasks of the workflow proper that have a compensation.
+fn compensated_tasks(workflow: &Workflow) -> impl Iterator<Item = &Task> {
+    workflow
+        .tasks
+        .iter()
+        .filter(|task| task.compensate.is_some() && !in_compensation(workflow, task.id))
+}
+
+/// The fields of a task execution record the compensations can read as `${REF.FIELD}`, with
+/// the name Conductor's execution JSON gives them.
+const TASK_RECORD_FIELDS: &[(&str, &str)] = &[
+    ("input", "inputData"),
+    ("output", "outputData"),
+    ("status", "status"),
+    ("reasonForIncompletion", "reasonForIncompletion"),
+    ("taskId", "taskId"),
+    ("taskType", "taskType"),
+    ("taskDefName", "taskDefName"),
+    ("referenceTaskName", "referenceTaskName"),
+    ("retryCount", "retryCount"),
+    ("pollCount", "pollCount"),
+    ("workerId", "workerId"),
+    ("correlationId", "correlationId"),
+    ("workflowInstanceId", "workflowInstanceId"),
+    ("scheduledTime", "scheduledTime"),
+    ("startTime", "startTime"),
+    ("endTime", "endTime"),
+    ("callbackAfterSeconds", "callbackAfterSeconds"),
+    ("iteration", "iteration"),
+];
+
+/// The INLINE script that turns the failed execution's task list into `{REF: record}` for the
+/// references in `$.refs` (the latest attempt or iteration of each), with `completed` set when
+/// the task ended `COMPLETED`.
+fn compensation_state_script() -> String {
+    let fields: Vec<String> = TASK_RECORD_FIELDS
+        .iter()
+        .map(|(name, source)| format!("{name}: task.{source}"))
+        .collect();
+    format!(
+        "(function () {{\n  var state = {{}};\n  var tasks = $.tasks || [];\n  for (var i = 0; i < tasks.length; i++) {{\n    var task = tasks[i];\n    var ref = String(task.referenceTaskName).split('__')[0];\n    if ($.refs.indexOf(ref) < 0) {{ continue; }}\n    state[ref] = {{ completed: task.status == 'COMPLETED', {} }};\n  }}\n  return state;\n}})()",
+        fields.join(", ")
+    )
+}
+
+/// The compensation workflow: the failure workflow of a workflow whose tasks have
+/// `compensate:`. It reads the failed execution (`failedWorkflow` in its input), then, for each
+/// compensated task in the reverse of the order the workflow runs them, runs the compensation
+/// when the task completed; reads of the workflow's tasks are rewritten to read the recorded
+/// execution. Finally it starts the workflow's own `on_failure` workflow, if any.
+fn emit_compensation(checked: &CheckedWorkflow, parent_tasks: &[Value], name: String) -> Value {
+    let workflow = checked.workflow;
+    let mut emitter = Emitter::new(checked);
+    // Compensated tasks, latest first: the reverse of the emitted order, which is a topological
+    // order of the workflow (a task after everything it depends on).
+    let mut emitted_order = Vec::new();
+    collect_emitted_refs(parent_tasks, &mut emitted_order);
+    let compensated: HashMap<&str, &Task> = compensated_tasks(workflow)
+        .map(|task| (task.name.value.as_str(), task))
+        .collect();
+    let mut seen = HashSet::new();
+    let order: Vec<&Task> = emitted_order
+        .iter()
+        .rev()
+        .filter_map(|reference| compensated.get(reference.as_str()).copied())
+        .filter(|task| seen.insert(task.id))
+        .collect();
+    // References of the workflow proper (also inside raw JSON), which compensations read from
+    // the recorded execution.
+    let mut parent_refs: HashSet<String> = HashSet::new();
+    for task in &workflow.tasks {
+        if in_compensation(workflow, task.id) {
+            continue;
+        }
+        parent_refs.insert(task.name.value.clone());
+        let raw = match &task.kind {
+            TaskKind::Raw { fields, .. } => Some(fields),
+            _ => task.raw.as_ref(),
+        };
+        if let Some(raw) = raw {
+            collect_raw_refs(raw, &mut parent_refs);
+        }
+    }
+    let state = emitter.names.fresh("compensation_state");
+    let mut read: BTreeSet<String> = order.iter().map(|task| task.name.value.clone()).collect();
+    let mut steps = Vec::new();
+    for task in &order {
+        let Some(compensation) = task.compensate else {
+            continue;
+        };
+        let mut body = emitter.emit(compensation);
+        for value in &mut body {
+            rewrite_reads(value, &parent_refs, &state, &mut read);
+        }
+        let reference = task.name.value.as_str();
+        let check = emitter.names.derived(reference, "if_completed");
+        let mut step = header(&check, &check, "SWITCH", None);
+        let mut parameters = Map::new();
+        parameters.insert(
+            "switchCaseValue".into(),
+            format!("${{{state}.output.result.{reference}.completed}}").into(),
+        );
+        step.insert("inputParameters".into(), Value::Object(parameters));
+        step.insert("evaluatorType".into(), "value-param".into());
+        step.insert("expression".into(), "switchCaseValue".into());
+        let mut cases = Map::new();
+        cases.insert("true".into(), Value::Array(body));
+        step.insert("decisionCases".into(), Value::Object(cases));
+        step.insert("defaultCase".into(), Value::Array(Vec::new()));
+        steps.push(Value::Object(step));
+    }
+    let mut collect = header(
+        &state,
+        &state,
+        "INLINE",
+        Some("What each task of the failed execution did, for the compensations"),
+    );
+    let mut parameters = Map::new();
+    parameters.insert("evaluatorType".into(), "javascript".into());
+    parameters.insert("expression".into(), compensation_state_script().into());
+    parameters.insert(
+        "tasks".into(),
+        "${workflow.input.failedWorkflow.tasks}".into(),
+    );
+    parameters.insert(
+        "refs".into(),
+        read.iter().map(|name| Value::from(name.as_str())).collect(),
+    );
+    collect.insert("inputParameters".into(), Value::Object(parameters));
+    let mut tasks = vec![Value::Object(collect)];
+    tasks.extend(steps);
+    if let Some(on_failure) = &workflow.on_failure {
+        let start = emitter.names.fresh("start_on_failure");
+        let mut task = header(&start, &start, "START_WORKFLOW", None);
+        let mut request = Map::new();
+        request.insert("name".into(), on_failure.value.as_str().into());
+        // What Conductor would have given it: the input of the failed run and the failure.
+        request.insert("input".into(), "${workflow.input}".into());
+        let mut parameters = Map::new();
+        parameters.insert("startWorkflow".into(), Value::Object(request));
+        task.insert("inputParameters".into(), Value::Object(parameters));
+        tasks.push(Value::Object(task));
+    }
+
+    let parent_name = workflow
+        .name
+        .as_ref()
+        .map_or("workflow", |name| name.value.as_str());
+    let mut def = Map::new();
+    def.insert("name".into(), name.into());
+    def.insert(
+        "description".into(),
+        format!("Undoes the completed steps of {parent_name} when it fails (generated by wfc)")
+            .into(),
+    );
+    def.insert(
+        "version".into(),
+        workflow
+            .version
+            .as_ref()
+            .map_or(1, |version| version.value)
+            .into(),
+    );
+    def.insert("schemaVersion".into(), SCHEMA_VERSION.into());
+    if let Some(owner) = &workflow.owner {
+        def.insert("ownerEmail".into(), owner.value.as_str().into());
+    }
+    def.insert("timeoutSeconds".into(), 0.into());
+    def.insert("timeoutPolicy".into(), "ALERT_ONLY".into());
+    def.insert("restartable".into(), true.into());
+    let mut inputs: Vec<Value> = workflow
+        .inputs
+        .fields
+        .iter()
+        .map(|field| Value::from(field.name.as_str()))
+        .collect();
+    for failure_input in [
+        "workflowId",
+        "reason",
+        "failureStatus",
+        "failureTaskId",
+        "failedWorkflow",
+    ] {
+        if !inputs.contains(&Value::from(failure_input)) {
+            inputs.push(failure_input.into());
+        }
+    }
+    def.insert("inputParameters".into(), Value::Array(inputs));
+    def.insert("tasks".into(), Value::Array(tasks));
     Value::Object(def)
+}
+
+/// The `taskReferenceName`s of emitted tasks, in document order (nested tasks after their
+/// container).
+fn collect_emitted_refs(tasks: &[Value], found: &mut Vec<String>) {
+    for task in tasks {
+        if let Some(reference) = task.get("taskReferenceName").and_then(Value::as_str) {
+            found.push(reference.to_string());
+        }
+        if let Some(cases) = task.get("decisionCases").and_then(Value::as_object) {
+            for list in cases.values() {
+                collect_emitted_refs(list.as_array().map_or(&[][..], Vec::as_slice), found);
+            }
+        }
+        for key in ["defaultCase", "loopOver"] {
+            if let Some(list) = task.get(key).and_then(Value::as_array) {
+                collect_emitted_refs(list, found);
+            }
+        }
+        if let Some(branches) = task.get("forkTasks").and_then(Value::as_array) {
+            for branch in branches {
+                collect_emitted_refs(branch.as_array().map_or(&[][..], Vec::as_slice), found);
+            }
+        }
+    }
+}
+
+/// Rewrites, in every string of `value`, the reads a compensation makes of the failed run:
+/// `${REF…}` of a task of the workflow proper becomes `${STATE.output.result.REF…}` (recorded
+/// in `read`), and `${workflow.FIELD…}` reads the failed execution, except `input` (the
+/// failure workflow gets the failed run's input), `secrets` and `env`.
+fn rewrite_reads(
+    value: &mut Value,
+    parent_refs: &HashSet<String>,
+    state: &str,
+    read: &mut BTreeSet<String>,
+) {
+    match value {
+        Value::String(text) => {
+            if let Some(rewritten) = rewrite_template(text, parent_refs, state, read) {
+                *text = rewritten;
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                rewrite_reads(item, parent_refs, state, read);
+            }
+        }
+        Value::Object(entries) => {
+            for item in entries.values_mut() {
+                rewrite_reads(item, parent_refs, state, read);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn rewrite_template(
+    text: &str,
+    parent_refs: &HashSet<String>,
+    state: &str,
+    read: &mut BTreeSet<String>,
+) -> Option<String> {
+    if !text.contains("${") {
+        return None;
+    }
+    let template = expression::scan(text);
+    let mut edits: Vec<(usize, usize, String)> = Vec::new();
+    for found in template.all_expressions() {
+        if !found.is_terminated() {
+            continue;
+        }
+        let Some(body) = text.get(found.inner.clone()) else {
+            continue;
+        };
+        let (skipped, path) = match body.strip_prefix("$.") {
+            Some(path) => (2, path),
+            None => (0, body),
+        };
+        let root_length = path.find(['.', '[']).unwrap_or(path.len());
+        let root = &path[..root_length];
+        let start = found.inner.start + skipped;
+        if parent_refs.contains(root) {
+            read.insert(root.to_string());
+            edits.push((
+                start,
+                start + root_length,
+                format!("{state}.output.result.{root}"),
+            ));
+        } else if root == "workflow"
+            && let Some(rest) = path[root_length..].strip_prefix('.')
+        {
+            let field_length = rest.find(['.', '[']).unwrap_or(rest.len());
+            let replacement = match &rest[..field_length] {
+                "input" | "secrets" | "env" => None,
+                "workflowId" => Some(String::from("workflow.input.workflowId")),
+                "workflowType" => Some(String::from(
+                    "workflow.input.failedWorkflow.workflowDefinition.name",
+                )),
+                "version" => Some(String::from(
+                    "workflow.input.failedWorkflow.workflowDefinition.version",
+                )),
+                field => Some(format!("workflow.input.failedWorkflow.{field}")),
+            };
+            if let Some(replacement) = replacement {
+                edits.push((start, start + root_length + 1 + field_length, replacement));
+            }
+        }
+    }
+    if edits.is_empty() {
+        return None;
+    }
+    edits.sort_by_key(|edit| std::cmp::Reverse(edit.0));
+    let mut rewritten = text.to_string();
+    for (start, end, replacement) in edits {
+        rewritten.replace_range(start..end, &replacement);
+    }
+    Some(rewritten)
 }
 
 /// Emits the tasks of one workflow.
@@ -1711,6 +2101,51 @@ mod tests {
             topological_sequence(3, &[(0, 1), (1, 0)]),
             Plan::Sequence(vec![Plan::Task(2), Plan::Task(0), Plan::Task(1)])
         );
+    }
+
+    #[test]
+    fn the_compensation_state_script_is_javascript() {
+        let script = compensation_state_script();
+        assert_eq!(
+            crate::javascript::check_syntax(&script, crate::javascript::ScriptMode::Program).ok(),
+            Some(())
+        );
+    }
+
+    #[test]
+    fn compensation_reads_are_rewritten() {
+        let refs: HashSet<String> = ["charge".to_string()].into_iter().collect();
+        let mut read = BTreeSet::new();
+        let rewrite = |text: &str, read: &mut BTreeSet<String>| {
+            rewrite_template(text, &refs, "state", read).unwrap_or_else(|| text.to_string())
+        };
+        assert_eq!(
+            rewrite(
+                "id ${charge.output.id} of ${workflow.input.order}",
+                &mut read
+            ),
+            "id ${state.output.result.charge.output.id} of ${workflow.input.order}"
+        );
+        assert_eq!(
+            rewrite("${charge['output']} ${$.charge.status}", &mut read),
+            "${state.output.result.charge['output']} ${$.state.output.result.charge.status}"
+        );
+        assert_eq!(
+            rewrite("${workflow.variables.x} ${workflow.workflowId}", &mut read),
+            "${workflow.input.failedWorkflow.variables.x} ${workflow.input.workflowId}"
+        );
+        assert_eq!(
+            rewrite(
+                "$${charge.output} ${other.output} ${workflow.secrets.KEY}",
+                &mut read
+            ),
+            "$${charge.output} ${other.output} ${workflow.secrets.KEY}"
+        );
+        assert_eq!(
+            rewrite("${workflow.input.${charge.output.key}}", &mut read),
+            "${workflow.input.${state.output.result.charge.output.key}}"
+        );
+        assert_eq!(read.into_iter().collect::<Vec<_>>(), ["charge"]);
     }
 
     #[test]

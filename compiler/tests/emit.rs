@@ -460,6 +460,42 @@ fn registration_problems(definition: &Value) -> Vec<String> {
     problems
 }
 
+/// Stricter than §C.2, which checks top-level tasks only: at every level, and in
+/// `outputParameters`, an expression reads `workflow`, a task of this workflow, or a name the
+/// server resolves itself. (Conductor would leave a wrong nested read `null` at run time.)
+fn reference_problems(definition: &Value) -> Vec<String> {
+    let mut references = HashSet::new();
+    for_each_task(&definition["tasks"], &mut |task| {
+        if let Some(reference) = task["taskReferenceName"].as_str() {
+            references.insert(reference.to_string());
+        }
+    });
+    let mut strings = Vec::new();
+    collect_strings(&definition["outputParameters"], &mut strings);
+    for_each_task(&definition["tasks"], &mut |task| {
+        collect_strings(&task["inputParameters"], &mut strings);
+    });
+    let mut problems = Vec::new();
+    for text in strings {
+        let template = expression::scan(&text);
+        for found in template.all_expressions() {
+            let inner = found.inner_text(&text).trim_start_matches("$.");
+            let first = inner.split(['.', '[']).next().unwrap_or_default();
+            let known = first.starts_with("${")
+                || matches!(
+                    first,
+                    "workflow" | "CPEWF_TASK_ID" | "NETFLIX_ENV" | "NETFLIX_STACK"
+                );
+            if !known && !references.contains(first) {
+                problems.push(format!(
+                    "`{text}` reads `{first}`, not a task of this workflow"
+                ));
+            }
+        }
+    }
+    problems
+}
+
 fn collect_strings(value: &Value, strings: &mut Vec<String>) {
     match value {
         Value::String(text) => strings.push(text.clone()),
@@ -576,6 +612,7 @@ fn emitted_json_conforms_to_conductor() {
             for problem in schema_errors(&workflow_schema, definition)
                 .into_iter()
                 .chain(registration_problems(definition))
+                .chain(reference_problems(definition))
                 .chain(runtime_problems(definition))
                 .chain(schema_def_problems(definition))
             {
@@ -675,6 +712,7 @@ fn rule_fixture_passes_conform_to_conductor() {
             for problem in schema_errors(&workflow_schema, &definition)
                 .into_iter()
                 .chain(registration_problems(&definition))
+                .chain(reference_problems(&definition))
                 .chain(runtime_problems(&definition))
                 .chain(schema_def_problems(&definition))
             {
