@@ -1046,14 +1046,15 @@ const TASK_RECORD_FIELDS: &[(&str, &str)] = &[
 
 /// The INLINE script that turns the failed execution's task list into `{REF: record}` for the
 /// references in `$.refs` (the latest attempt or iteration of each), with `completed` set when
-/// the task ended `COMPLETED`.
+/// the task ended `COMPLETED`. Lists are only indexed (no array methods), so that the script
+/// also runs where `$` holds host lists rather than JavaScript arrays.
 fn compensation_state_script() -> String {
     let fields: Vec<String> = TASK_RECORD_FIELDS
         .iter()
         .map(|(name, source)| format!("{name}: task.{source}"))
         .collect();
     format!(
-        "(function () {{\n  var state = {{}};\n  var tasks = $.tasks || [];\n  for (var i = 0; i < tasks.length; i++) {{\n    var task = tasks[i];\n    var ref = String(task.referenceTaskName).split('__')[0];\n    if ($.refs.indexOf(ref) < 0) {{ continue; }}\n    state[ref] = {{ completed: task.status == 'COMPLETED', {} }};\n  }}\n  return state;\n}})()",
+        "(function () {{\n  var wanted = {{}};\n  for (var j = 0; j < $.refs.length; j++) {{ wanted[String($.refs[j])] = true; }}\n  var state = {{}};\n  var tasks = $.tasks || [];\n  for (var i = 0; i < tasks.length; i++) {{\n    var task = tasks[i];\n    var ref = String(task.referenceTaskName).split('__')[0];\n    if (!wanted[ref]) {{ continue; }}\n    state[ref] = {{ completed: String(task.status) == 'COMPLETED', {} }};\n  }}\n  return state;\n}})()",
         fields.join(", ")
     )
 }
@@ -2110,6 +2111,41 @@ mod tests {
             crate::javascript::check_syntax(&script, crate::javascript::ScriptMode::Program).ok(),
             Some(())
         );
+    }
+
+    /// Runs the script in QuickJS on a small execution: the latest attempt of each wanted
+    /// reference wins, loop iterations are folded, other tasks are left out.
+    #[test]
+    fn the_compensation_state_script_records_the_run() -> Result<(), rquickjs::Error> {
+        let input = serde_json::json!({
+            "refs": ["charge", "ship", "pick"],
+            "tasks": [
+                {"referenceTaskName": "charge", "status": "FAILED", "inputData": {"a": 1},
+                 "outputData": {}, "retryCount": 0},
+                {"referenceTaskName": "charge", "status": "COMPLETED", "inputData": {"a": 1},
+                 "outputData": {"id": "ch_1"}, "retryCount": 1},
+                {"referenceTaskName": "ship__1", "status": "COMPLETED", "outputData": {"n": 1}},
+                {"referenceTaskName": "ship__2", "status": "CANCELED", "outputData": {"n": 2}},
+                {"referenceTaskName": "other", "status": "COMPLETED", "outputData": {}}
+            ]
+        });
+        let runtime = rquickjs::Runtime::new()?;
+        let context = rquickjs::Context::full(&runtime)?;
+        let code = format!(
+            "var $ = {input}; JSON.stringify({})",
+            compensation_state_script()
+        );
+        let result: String = context.with(|context| context.eval(code))?;
+        let state: Value = serde_json::from_str(&result).unwrap_or_default();
+        assert_eq!(state["charge"]["completed"], true);
+        assert_eq!(state["charge"]["output"]["id"], "ch_1");
+        assert_eq!(state["charge"]["input"]["a"], 1);
+        assert_eq!(state["charge"]["retryCount"], 1);
+        assert_eq!(state["ship"]["completed"], false);
+        assert_eq!(state["ship"]["status"], "CANCELED");
+        assert!(state.get("pick").is_none());
+        assert!(state.get("other").is_none());
+        Ok(())
     }
 
     #[test]
