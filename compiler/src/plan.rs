@@ -21,19 +21,28 @@
 //!    splits. Where the DAG's order is series-parallel this recovers it exactly: no false
 //!    barriers, makespan equal to the critical path.
 //! 2. **Prime blocks.** A connected set of two or more nodes with no series cut is not
-//!    series-parallel: some order has to be added. Small blocks (at most [`EXACT_MAX`] nodes) are
-//!    solved optimally by dynamic programming over their downsets. Larger blocks are cut once
-//!    into a downset and its complement, chosen to minimise the sum of the two parts' critical
-//!    paths (the best single cut for that bound is a threshold on earliest finish times, or on
-//!    tails); both parts are then planned recursively. A block keeps plain level waves instead
-//!    when those are not slower.
+//!    series-parallel: some order has to be added, and the plan of such a block is a sequence
+//!    whose first step is a downset of it. Blocks of at most [`EXACT_MAX`] nodes are solved
+//!    optimally by dynamic programming over their downsets. Larger blocks take the better of
+//!    two encodings, each planned recursively (so whatever is series-parallel inside them is
+//!    again emitted exactly):
+//!    - *staged*: a sequence of stages, each the nodes of up to three consecutive levels, chosen
+//!      by dynamic programming over the levels. With one level per stage this is plain level
+//!      waves, so a block is never slower than its waves;
+//!    - *cut*: a downset and the rest, the split minimising the sum of the two parts' critical
+//!      paths (the optimum of that bound is a threshold on earliest finish times; large blocks
+//!      only take balanced splits). Blocks of up to a few hundred nodes try the three best
+//!      splits and keep the fastest result.
 //! 3. **Never worse than waves.** The result is compared with plain level waves of the whole DAG
 //!    ([`level_waves`]) and the faster one is kept.
 //!
-//! Work is bounded: a budget proportional to the size of the graph, and a recursion depth limit,
-//! after which remaining prime blocks are encoded as level waves.
+//! Ties keep the author's order: parallel branches are ordered by their smallest node.
+//!
+//! Work is bounded. The exact decomposition is linear per level of nesting; the search over
+//! prime blocks runs within a budget proportional to the size of the graph, and below a
+//! recursion depth limit, after which remaining prime blocks are encoded as level waves.
+//! Typical sparse DAGs of 100,000 nodes plan in well under a second (docs/benchmarks.md).
 
-use std::cmp::Reverse;
 use std::fmt;
 
 /// The planner's input: node `i` has estimated duration `weights[i]`, and each edge `(a, b)`
@@ -105,7 +114,7 @@ pub const EXACT_MAX: usize = 10;
 const MAX_DEPTH: usize = 160;
 
 /// Work budget per node and edge of the input, for the recursive search over prime blocks.
-const BUDGET_PER_ELEMENT: u64 = 48;
+const BUDGET_PER_ELEMENT: u64 = 600;
 
 /// Work budget every input gets regardless of its size (small graphs are planned exhaustively).
 const BUDGET_BASE: u64 = 4_000_000;
@@ -133,12 +142,12 @@ pub fn plan(input: &PlanInput) -> Result<Plan, PlanError> {
     }
     let mut planner = Planner::new(&graph, &input.weights);
     let all = graph.topo.clone();
-    let waves_span = planner.waves(&all, false).0;
-    let found = planner.solve(all.clone(), Known::Nothing, 0);
+    let waves_span = planner.waves(&all).0;
+    let found = planner.solve(all.clone(), Known::Nothing, 0, ROOT_EFFORT);
     let chosen = if found.span <= waves_span {
         found.plan
     } else {
-        planner.waves_plan(&all, false)
+        planner.waves_plan(&all)
     };
     Ok(normalize(chosen).0)
 }
@@ -155,7 +164,7 @@ pub fn level_waves(input: &PlanInput) -> Plan {
     let graph = Graph::new_lenient(nodes, &input.edges);
     let mut planner = Planner::new(&graph, &input.weights);
     let ordered = graph.topo.clone();
-    let mut waves = match planner.waves_plan(&ordered, false) {
+    let mut waves = match planner.waves_plan(&ordered) {
         Plan::Sequence(waves) => waves,
         other => vec![other],
     };
@@ -505,6 +514,42 @@ struct Part {
     span: u64,
 }
 
+/// How hard to look for a prime block's plan.
+#[derive(Clone, Copy)]
+struct Effort {
+    /// The staged encoding may group up to this many consecutive levels into one stage; below
+    /// 2, only level waves, and no cuts.
+    horizon: usize,
+    /// Blocks of at most this many nodes are solved exactly.
+    exact: usize,
+}
+
+/// Prime blocks found by the exact decomposition itself.
+const ROOT_EFFORT: Effort = Effort {
+    horizon: 3,
+    exact: EXACT_MAX,
+};
+
+/// Blocks inside a stage or after a cut: part of a search, so cheaper.
+const EXACT_MAX_IN_SEARCH: usize = 6;
+
+/// The parts on either side of a cut group at most this many levels.
+const HORIZON_AFTER_CUT: usize = 2;
+
+/// Cuts of blocks larger than this leave at least [`BALANCE_PERCENT`] of the nodes on each
+/// side: balanced cuts keep the recursion shallow, and make better plans than peeling a few
+/// nodes at a time.
+const BALANCE_MIN_BLOCK: usize = 30;
+const BALANCE_PERCENT: usize = 20;
+
+/// Blocks of at most this many nodes try this many cuts (the best by the bound), at most this
+/// many levels deep, while the search budget lasts.
+const CANDIDATES: usize = 3;
+const CANDIDATES_MAX_BLOCK: usize = 300;
+const CANDIDATES_NESTING: usize = 3;
+const SEARCH_BUDGET_BASE: u64 = 1_000_000;
+const SEARCH_BUDGET_PER_ELEMENT: u64 = 30;
+
 const NONE: usize = usize::MAX;
 
 struct Planner<'a> {
@@ -515,13 +560,18 @@ struct Planner<'a> {
     /// `side[v] == stamp` when `v` is before the cut in the series sweep / prime cut.
     side: Vec<u32>,
     stamp: u32,
-    /// Scratch per node: component labels, in-degree counters, levels, local indices.
+    /// Scratch per node: component labels, counters, levels, local indices.
     first: Vec<usize>,
     second: Vec<usize>,
-    /// Scratch per node: earliest finish and tail (longest path starting at the node).
+    /// Scratch per node: earliest finish and tail (heaviest path starting at the node).
     finish: Vec<u64>,
     tail: Vec<u64>,
+    /// Work left (roughly, node and edge visits) before remaining blocks become level waves.
     budget: u64,
+    /// Work left for trying several cuts per block.
+    search_budget: u64,
+    /// How many enclosing blocks are trying several cuts.
+    nesting: usize,
 }
 
 impl<'a> Planner<'a> {
@@ -539,6 +589,9 @@ impl<'a> Planner<'a> {
             finish: vec![0; nodes],
             tail: vec![0; nodes],
             budget: BUDGET_BASE.saturating_add(elements.saturating_mul(BUDGET_PER_ELEMENT)),
+            search_budget: SEARCH_BUDGET_BASE
+                .saturating_add(elements.saturating_mul(SEARCH_BUDGET_PER_ELEMENT)),
+            nesting: 0,
         }
     }
 
@@ -562,10 +615,13 @@ impl<'a> Planner<'a> {
 
     fn charge(&mut self, work: u64) {
         self.budget = self.budget.saturating_sub(work);
+        if self.nesting > 0 {
+            self.search_budget = self.search_budget.saturating_sub(work);
+        }
     }
 
-    /// Plans `nodes` (sorted in topological order).
-    fn solve(&mut self, nodes: Vec<usize>, known: Known, depth: usize) -> Part {
+    /// Plans `nodes`, which must be in topological order.
+    fn solve(&mut self, nodes: Vec<usize>, known: Known, depth: usize, effort: Effort) -> Part {
         if nodes.len() == 1 {
             let node = nodes[0];
             return Part {
@@ -579,7 +635,7 @@ impl<'a> Planner<'a> {
                 let mut span = 0;
                 let mut branches = Vec::with_capacity(components.len());
                 for component in components {
-                    let part = self.solve(component, Known::Connected, depth + 1);
+                    let part = self.solve(component, Known::Connected, depth + 1, effort);
                     span = span.max(part.span);
                     branches.push(part.plan);
                 }
@@ -595,7 +651,7 @@ impl<'a> Planner<'a> {
                 let mut span: u64 = 0;
                 let mut steps = Vec::with_capacity(blocks.len());
                 for block in blocks {
-                    let part = self.solve(block, Known::NoSeries, depth + 1);
+                    let part = self.solve(block, Known::NoSeries, depth + 1, effort);
                     span = span.saturating_add(part.span);
                     steps.push(part.plan);
                 }
@@ -606,7 +662,7 @@ impl<'a> Planner<'a> {
             }
         }
         // Connected, at least two nodes, no series cut.
-        self.solve_prime(nodes, depth)
+        self.solve_prime(nodes, depth, effort)
     }
 
     /// Weakly connected components of `nodes`, each in topological order, ordered by their
@@ -735,45 +791,118 @@ impl<'a> Planner<'a> {
     }
 
     /// Plans a prime block: connected, at least two nodes, no series cut. Some order must be
-    /// added.
-    fn solve_prime(&mut self, nodes: Vec<usize>, depth: usize) -> Part {
+    /// added. Small blocks are solved exactly; otherwise the better of the staged encoding and
+    /// the best cut (or the best few) with both sides planned recursively.
+    fn solve_prime(&mut self, nodes: Vec<usize>, depth: usize, effort: Effort) -> Part {
         let size = nodes.len();
-        if size <= EXACT_MAX {
+        if size <= effort.exact {
             let cost = 3u64.pow(size as u32);
             if self.budget >= cost {
                 self.charge(cost);
                 return self.exact(&nodes);
             }
         }
-        let (waves_span, waves_reversed) = {
-            let forward = self.waves(&nodes, false).0;
-            let backward = self.waves(&nodes, true).0;
-            if backward < forward {
-                (backward, true)
-            } else {
-                (forward, false)
-            }
-        };
-        if depth >= MAX_DEPTH || self.budget == 0 {
-            return Part {
-                plan: self.waves_plan(&nodes, waves_reversed),
-                span: waves_span,
-            };
+        let exhausted = depth >= MAX_DEPTH || self.budget == 0;
+        let horizon = if exhausted { 1 } else { effort.horizon };
+        let staged = self.staged(&nodes, depth, horizon);
+        if horizon < 2 {
+            return staged;
         }
-        let (before, after) = self.best_cut(&nodes);
-        let first = self.solve(before, Known::Nothing, depth + 1);
-        let second = self.solve(after, Known::Nothing, depth + 1);
-        let span = first.span.saturating_add(second.span);
-        if span <= waves_span {
-            Part {
-                plan: Plan::Sequence(vec![first.plan, second.plan]),
-                span,
-            }
+        let count = if size <= CANDIDATES_MAX_BLOCK
+            && self.nesting < CANDIDATES_NESTING
+            && self.search_budget > 0
+        {
+            CANDIDATES
         } else {
-            Part {
-                plan: self.waves_plan(&nodes, waves_reversed),
-                span: waves_span,
+            1
+        };
+        let cuts = self.best_cuts(&nodes, count);
+        let searching = cuts.len() > 1;
+        self.nesting += usize::from(searching);
+        let after_cut = Effort {
+            horizon: horizon.min(HORIZON_AFTER_CUT),
+            exact: effort.exact,
+        };
+        let mut chosen = staged;
+        for (before, after) in cuts {
+            let first = self.solve(before, Known::Nothing, depth + 1, after_cut);
+            let second = self.solve(after, Known::Nothing, depth + 1, after_cut);
+            let span = first.span.saturating_add(second.span);
+            if span < chosen.span {
+                chosen = Part {
+                    plan: Plan::Sequence(vec![first.plan, second.plan]),
+                    span,
+                };
             }
+        }
+        self.nesting -= usize::from(searching);
+        chosen
+    }
+
+    /// Plans a prime block as a sequence of stages, each the nodes of at most `horizon`
+    /// consecutive levels, chosen by dynamic programming over the levels; a stage of `n` levels
+    /// is planned recursively with horizon `n - 1`, so independent parts inside it run as
+    /// parallel branches instead of waiting for each other level by level. Horizon 1 gives plain
+    /// level waves, which are therefore never beaten by the result.
+    fn staged(&mut self, nodes: &[usize], depth: usize, horizon: usize) -> Part {
+        let (_, levels) = self.waves(nodes);
+        let mut buckets: Vec<Vec<usize>> = vec![Vec::new(); levels];
+        for &node in nodes {
+            buckets[self.first[node]].push(node);
+        }
+        let horizon = horizon.max(1);
+        // best[end]: makespan of levels 0..end; choice[end]: where its last stage starts;
+        // parts[end][length - 2]: the plan of stage end - length..end (one level: a wave, built
+        // when chosen).
+        let mut best = vec![0u64; levels + 1];
+        let mut choice = vec![0usize; levels + 1];
+        let mut parts: Vec<Vec<Option<Part>>> = Vec::with_capacity(levels + 1);
+        parts.push(Vec::new());
+        for end in 1..=levels {
+            let wave = buckets[end - 1]
+                .iter()
+                .map(|&node| self.weights[node])
+                .max()
+                .unwrap_or(0);
+            best[end] = best[end - 1].saturating_add(wave);
+            choice[end] = end - 1;
+            let mut row = Vec::with_capacity(horizon.saturating_sub(1));
+            for length in 2..=horizon.min(end) {
+                let start = end - length;
+                let stage: Vec<usize> = buckets[start..end].iter().flatten().copied().collect();
+                let effort = Effort {
+                    horizon: length - 1,
+                    exact: EXACT_MAX_IN_SEARCH,
+                };
+                let part = self.solve(stage, Known::Nothing, depth + 1, effort);
+                let total = best[start].saturating_add(part.span);
+                if total < best[end] {
+                    best[end] = total;
+                    choice[end] = start;
+                }
+                row.push(Some(part));
+            }
+            parts.push(row);
+        }
+        let mut stages = Vec::new();
+        let mut end = levels;
+        while end > 0 {
+            let start = choice[end];
+            if end - start == 1 {
+                let wave = buckets[start]
+                    .iter()
+                    .map(|&node| Plan::Task(node))
+                    .collect();
+                stages.push(Plan::Parallel(wave));
+            } else if let Some(part) = parts[end][end - start - 2].take() {
+                stages.push(part.plan);
+            }
+            end = start;
+        }
+        stages.reverse();
+        Part {
+            plan: Plan::Sequence(stages),
+            span: best[levels],
         }
     }
 
@@ -805,91 +934,94 @@ impl<'a> Planner<'a> {
         self.charge(work + nodes.len() as u64);
     }
 
-    /// The downset/upset split of a prime block minimising the sum of the two parts' critical
-    /// paths. For a downset `P`, `cp(P)` is the largest earliest finish in `P` and `cp(rest)` the
-    /// largest tail outside it; for a given bound on the former, the largest downset meeting it
-    /// is best, so thresholds on earliest finish contain an optimal cut. Thresholds on tails
-    /// are tried too (they reach the same optimum with smaller first parts). Ties go to the
-    /// most balanced cut.
-    fn best_cut(&mut self, nodes: &[usize]) -> (Vec<usize>, Vec<usize>) {
+    /// Up to `count` downset/upset splits of a prime block, best first by the sum of the two
+    /// parts' critical paths (a lower bound of the result). For a downset `P`, `cp(P)` is the
+    /// largest earliest finish in `P` and `cp(rest)` the largest tail outside it; for a given
+    /// bound on the former, the largest downset meeting it is best, so prefixes of the nodes
+    /// ordered by earliest finish contain an optimal cut. Prefixes by decreasing tail are tried
+    /// too (same optimum, smaller first parts). Large blocks only take balanced cuts; ties go
+    /// to the most balanced cut.
+    fn best_cuts(&mut self, nodes: &[usize], count: usize) -> Vec<(Vec<usize>, Vec<usize>)> {
         let stamp = self.enter(nodes);
         self.times(nodes, stamp);
         let size = nodes.len();
         // Positions in topological order break ties, so every prefix is a downset.
-        let mut by_finish: Vec<usize> = (0..size).collect();
-        by_finish.sort_by_key(|&index| (self.finish[nodes[index]], index));
-        let mut by_tail: Vec<usize> = (0..size).collect();
-        by_tail.sort_by_key(|&index| (Reverse(self.tail[nodes[index]]), index));
-        self.charge(2 * size as u64 * (usize::BITS - size.leading_zeros()) as u64);
-        let mut best: Option<(u64, usize, usize, bool)> = None; // (bound, imbalance, length, tail)
-        for (order, by_tail) in [(&by_finish, false), (&by_tail, true)] {
-            let mut suffix = vec![0u64; size + 1];
+        let mut by_finish: Vec<(u64, usize)> = nodes
+            .iter()
+            .enumerate()
+            .map(|(index, &node)| (self.finish[node], index))
+            .collect();
+        by_finish.sort_unstable();
+        let mut by_tail: Vec<(u64, usize)> = nodes
+            .iter()
+            .enumerate()
+            .map(|(index, &node)| (u64::MAX - self.tail[node], index))
+            .collect();
+        by_tail.sort_unstable();
+        self.charge(2 * size as u64 * u64::from(usize::BITS - size.leading_zeros()));
+        let balanced = |length: usize| {
+            size <= BALANCE_MIN_BLOCK || length.min(size - length) * 100 >= BALANCE_PERCENT * size
+        };
+        // (bound, imbalance, prefix length, which order)
+        let mut candidates: Vec<(u64, usize, usize, usize)> = Vec::new();
+        let mut suffix = vec![0u64; size + 1];
+        for (which, order) in [&by_finish, &by_tail].into_iter().enumerate() {
             for position in (0..size).rev() {
-                suffix[position] = suffix[position + 1].max(self.tail[nodes[order[position]]]);
+                suffix[position] = suffix[position + 1].max(self.tail[nodes[order[position].1]]);
             }
             let mut prefix = 0u64;
             for position in 0..size - 1 {
-                prefix = prefix.max(self.finish[nodes[order[position]]]);
-                let bound = prefix.saturating_add(suffix[position + 1]);
+                prefix = prefix.max(self.finish[nodes[order[position].1]]);
                 let length = position + 1;
-                let imbalance = (2 * length).abs_diff(size);
-                let candidate = (bound, imbalance, length, by_tail);
-                if best.is_none_or(|current| (bound, imbalance) < (current.0, current.1)) {
-                    best = Some(candidate);
+                if balanced(length) {
+                    let bound = prefix.saturating_add(suffix[position + 1]);
+                    let imbalance = (2 * length).abs_diff(size);
+                    candidates.push((bound, imbalance, length, which));
                 }
             }
         }
-        let (_, _, length, use_tail) = best.unwrap_or((0, 0, 1, false));
-        let order = if use_tail { &by_tail } else { &by_finish };
-        for &index in &order[..length] {
-            self.side[nodes[index]] = stamp;
-        }
-        let (mut before, mut after) = (Vec::with_capacity(length), Vec::new());
-        for &node in nodes {
-            if self.side[node] == stamp {
-                before.push(node);
-            } else {
-                after.push(node);
+        candidates.sort_unstable();
+        // The two orders often give the same cut: skip a candidate with the same bound and
+        // size as the previous one.
+        candidates.dedup_by_key(|candidate| (candidate.0, candidate.2));
+        let mut cuts = Vec::with_capacity(count);
+        for &(_, _, length, which) in candidates.iter().take(count) {
+            let order = if which == 0 { &by_finish } else { &by_tail };
+            let stamp = self.enter(nodes);
+            for &(_, index) in &order[..length] {
+                self.side[nodes[index]] = stamp;
             }
+            let (mut before, mut after) = (Vec::with_capacity(length), Vec::new());
+            for &node in nodes {
+                if self.side[node] == stamp {
+                    before.push(node);
+                } else {
+                    after.push(node);
+                }
+            }
+            cuts.push((before, after));
         }
-        (before, after)
+        cuts
     }
 
-    /// Levels of `nodes` (in topological order) within the set: longest path from the set's
-    /// sources, or, `reversed`, from its sinks, counted so that level 0 runs first. Returns the
-    /// waves' makespan and the number of levels; levels are left in `first`.
-    fn waves(&mut self, nodes: &[usize], reversed: bool) -> (u64, usize) {
+    /// Levels of `nodes` (in topological order) within the set: the number of edges on the
+    /// longest path from the set's sources. Returns the level waves' makespan and the number of
+    /// levels; levels are left in `first`.
+    fn waves(&mut self, nodes: &[usize]) -> (u64, usize) {
         let stamp = self.enter(nodes);
         let graph = self.graph;
         let mut levels = 0;
         let mut work = nodes.len() as u64;
-        if reversed {
-            for &node in nodes.iter().rev() {
-                let mut level = 0;
-                for &succ in graph.succs(node) {
-                    if self.member[succ] == stamp {
-                        level = level.max(self.first[succ] + 1);
-                    }
+        for &node in nodes {
+            let mut level = 0;
+            for &pred in graph.preds(node) {
+                if self.member[pred] == stamp {
+                    level = level.max(self.first[pred] + 1);
                 }
-                work += graph.succs(node).len() as u64;
-                self.first[node] = level;
-                levels = levels.max(level + 1);
             }
-            for &node in nodes {
-                self.first[node] = levels - 1 - self.first[node];
-            }
-        } else {
-            for &node in nodes {
-                let mut level = 0;
-                for &pred in graph.preds(node) {
-                    if self.member[pred] == stamp {
-                        level = level.max(self.first[pred] + 1);
-                    }
-                }
-                work += graph.preds(node).len() as u64;
-                self.first[node] = level;
-                levels = levels.max(level + 1);
-            }
+            work += graph.preds(node).len() as u64;
+            self.first[node] = level;
+            levels = levels.max(level + 1);
         }
         self.charge(work);
         let mut widest = vec![0u64; levels];
@@ -903,8 +1035,8 @@ impl<'a> Planner<'a> {
         (span, levels)
     }
 
-    fn waves_plan(&mut self, nodes: &[usize], reversed: bool) -> Plan {
-        let (_, levels) = self.waves(nodes, reversed);
+    fn waves_plan(&mut self, nodes: &[usize]) -> Plan {
+        let (_, levels) = self.waves(nodes);
         let mut waves: Vec<Vec<Plan>> = vec![Vec::new(); levels];
         let mut sorted = nodes.to_vec();
         sorted.sort_unstable();
@@ -950,6 +1082,7 @@ impl<'a> Planner<'a> {
             weights,
             span: vec![u64::MAX; 1 << size],
             split: vec![0; 1 << size],
+            stack: Vec::new(),
         };
         let span = table.best(full);
         Part {
@@ -968,6 +1101,8 @@ struct Exact {
     weights: Vec<u64>,
     span: Vec<u64>,
     split: Vec<u32>,
+    /// Downsets under evaluation, one segment per active call of [`Exact::best`].
+    stack: Vec<u32>,
 }
 
 impl Exact {
@@ -1008,21 +1143,47 @@ impl Exact {
             } else {
                 let mut best = u64::MAX;
                 let mut best_split = 0;
-                // Proper non-empty subsets, largest first.
-                let mut subset = (set - 1) & set;
-                while subset != 0 {
-                    if self.preds_of[subset as usize] & set & !subset == 0 {
-                        let first = self.best(subset);
-                        if first < best {
-                            let total = first.saturating_add(self.best(set & !subset));
-                            if total < best {
-                                best = total;
-                                best_split = subset;
-                            }
+                // The proper non-empty downsets of `set`, by a walk over its nodes in
+                // topological order: a node may join only after all its predecessors in `set`.
+                // The proper non-empty downsets of `set`, by a walk over its nodes in
+                // topological order: a node may join only after all its predecessors in `set`.
+                // They are collected on `self.stack` above `base`; recursive calls push above
+                // them and truncate back.
+                let base = self.stack.len();
+                let mut pending = [(0u32, 0u32); 34];
+                pending[0] = (set, 0);
+                let mut waiting = 1;
+                while waiting > 0 {
+                    waiting -= 1;
+                    let (rest, chosen) = pending[waiting];
+                    if rest == 0 {
+                        if chosen != 0 && chosen != set {
+                            self.stack.push(chosen);
+                        }
+                        continue;
+                    }
+                    let node = rest.trailing_zeros();
+                    let rest = rest & (rest - 1);
+                    pending[waiting] = (rest, chosen);
+                    waiting += 1;
+                    if self.preds_of[1 << node] & set & !chosen == 0 {
+                        pending[waiting] = (rest, chosen | 1 << node);
+                        waiting += 1;
+                    }
+                }
+                let end = self.stack.len();
+                for index in base..end {
+                    let subset = self.stack[index];
+                    let first = self.best(subset);
+                    if first < best {
+                        let total = first.saturating_add(self.best(set & !subset));
+                        if total < best {
+                            best = total;
+                            best_split = subset;
                         }
                     }
-                    subset = (subset - 1) & set;
                 }
+                self.stack.truncate(base);
                 self.split[set as usize] = best_split;
                 best
             }
