@@ -629,6 +629,14 @@ impl<'a> Planner<'a> {
                 span: self.weight(node),
             };
         }
+        if depth >= MAX_DEPTH {
+            // Nested too deeply for the stack (and for Conductor): flatten into level waves.
+            let span = self.waves(&nodes).0;
+            return Part {
+                plan: self.waves_plan(&nodes),
+                span,
+            };
+        }
         if known != Known::Connected {
             let components = self.components(&nodes);
             if components.len() > 1 {
@@ -1366,6 +1374,67 @@ mod tests {
         let plan = planned(&input);
         assert_eq!(makespan(&plan, &weights), 10);
         assert_eq!(critical_path(&weights, &edges), 10);
+    }
+
+    #[test]
+    fn deep_nesting_is_bounded() {
+        // a_i → b_i and a_i → a_(i+1): Seq[a0, Par[b0, Seq[a1, Par[b1, …]]]], 4,000 levels deep.
+        let pairs = 2000;
+        let mut edges = Vec::new();
+        for pair in 0..pairs {
+            edges.push((2 * pair, 2 * pair + 1));
+            if pair + 1 < pairs {
+                edges.push((2 * pair, 2 * pair + 2));
+            }
+        }
+        let weights: Vec<u64> = (0..2 * pairs).map(|node| node as u64 % 5 + 1).collect();
+        let input = input(&weights, &edges);
+        let plan = planned(&input);
+        assert!(depth(&plan) <= 2 * MAX_DEPTH + 4, "depth {}", depth(&plan));
+        assert!(makespan(&plan, &weights) <= makespan(&level_waves(&input), &weights));
+        // Shallow enough: exact.
+        let shallow = PlanInput {
+            weights: weights[..40].to_vec(),
+            edges: edges.iter().copied().filter(|&(_, to)| to < 40).collect(),
+        };
+        assert_eq!(
+            makespan(&planned(&shallow), &shallow.weights),
+            critical_path(&shallow.weights, &shallow.edges)
+        );
+    }
+
+    #[test]
+    fn long_narrow_prime_blocks() {
+        // Each node depends on two of the four before it: one long prime block, so the cut
+        // and staged searches recurse as deep as they can.
+        let nodes: usize = 3000;
+        let mut edges = Vec::new();
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        for to in 1..nodes {
+            for _ in 0..2 {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                let back = 1 + (state % 4) as usize;
+                edges.push((to.saturating_sub(back), to));
+            }
+        }
+        edges.retain(|(from, to)| from != to);
+        let weights: Vec<u64> = (0..nodes).map(|node| (node as u64 * 7) % 10 + 1).collect();
+        let input = input(&weights, &edges);
+        let plan = planned(&input);
+        let span = makespan(&plan, &weights);
+        assert!(span <= makespan(&level_waves(&input), &weights));
+        assert!(span >= critical_path(&weights, &edges));
+    }
+
+    fn depth(plan: &Plan) -> usize {
+        match plan {
+            Plan::Task(_) => 1,
+            Plan::Sequence(children) | Plan::Parallel(children) => {
+                1 + children.iter().map(depth).max().unwrap_or(0)
+            }
+        }
     }
 
     #[test]
