@@ -288,6 +288,23 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    #[test]
+    fn larger_plans_are_valid_and_bounded(input in dag(400)) {
+        // Large enough for the heuristics (staged encoding, cuts, candidate search).
+        let planned = plan(&input).expect("acyclic");
+        if let Err(message) = validate(&planned, &input) {
+            panic!("{message}");
+        }
+        assert_normalised(&planned);
+        let span = makespan(&planned, &input.weights);
+        prop_assert!(span >= critical_path(&input.weights, &input.edges));
+        prop_assert!(span <= makespan(&level_waves(&input), &input.weights));
+    }
+}
+
 fn canonical_plan(plan: Plan) -> Plan {
     let (plan, _) = canonical(plan);
     unwrap_single(plan)
