@@ -105,18 +105,20 @@ impl fmt::Display for PlanError {
 
 impl std::error::Error for PlanError {}
 
-/// Prime blocks of at most this many nodes are planned optimally (dynamic programming over
-/// downsets, at most 3^`EXACT_MAX` steps per block).
+/// Prime blocks (connected, no series cut) of at most this many nodes, as found by the exact
+/// decomposition, are planned optimally: dynamic programming over downsets, at most
+/// 3^`EXACT_MAX` steps per block. (Inside the heuristic search, smaller blocks only.)
 pub const EXACT_MAX: usize = 10;
 
-/// How deep the decomposition may recurse before remaining prime blocks become level waves.
-/// This also bounds the nesting depth of plans (and of the Conductor JSON made from them).
+/// How deep the decomposition and search may recurse before remaining sets become level waves.
+/// This bounds the stack, and the nesting depth of plans (and of the Conductor JSON made from
+/// them).
 const MAX_DEPTH: usize = 160;
 
 /// Work budget per node and edge of the input, for the recursive search over prime blocks.
 const BUDGET_PER_ELEMENT: u64 = 600;
 
-/// Work budget every input gets regardless of its size (small graphs are planned exhaustively).
+/// Work budget every input gets regardless of its size, so small graphs never run short.
 const BUDGET_BASE: u64 = 4_000_000;
 
 /// Plans `input`: a series-parallel [`Plan`] that respects every edge, equal to the DAG's own
@@ -530,10 +532,11 @@ const ROOT_EFFORT: Effort = Effort {
     exact: EXACT_MAX,
 };
 
-/// Blocks inside a stage or after a cut: part of a search, so cheaper.
+/// Blocks inside a stage of the staged encoding are solved exactly up to this size only: there
+/// are many of them, and each is one of several alternatives.
 const EXACT_MAX_IN_SEARCH: usize = 6;
 
-/// The parts on either side of a cut group at most this many levels.
+/// Stages of the parts on either side of a cut span at most this many levels.
 const HORIZON_AFTER_CUT: usize = 2;
 
 /// Cuts of blocks larger than this leave at least [`BALANCE_PERCENT`] of the nodes on each
@@ -542,8 +545,9 @@ const HORIZON_AFTER_CUT: usize = 2;
 const BALANCE_MIN_BLOCK: usize = 30;
 const BALANCE_PERCENT: usize = 20;
 
-/// Blocks of at most this many nodes try this many cuts (the best by the bound), at most this
-/// many levels deep, while the search budget lasts.
+/// Blocks of at most [`CANDIDATES_MAX_BLOCK`] nodes try the [`CANDIDATES`] best cuts by the
+/// bound and keep the fastest result, with at most [`CANDIDATES_NESTING`] such blocks nested,
+/// while the search budget (work done inside them) lasts.
 const CANDIDATES: usize = 3;
 const CANDIDATES_MAX_BLOCK: usize = 300;
 const CANDIDATES_NESTING: usize = 3;
