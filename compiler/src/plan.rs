@@ -785,7 +785,7 @@ impl<'a> Planner<'a> {
                     }
                 }
             }
-            if index + 1 < nodes.len() && maximal_before * minimal_after == good {
+            if index + 1 < nodes.len() && maximal_before.saturating_mul(minimal_after) == good {
                 cuts.push(index + 1);
             }
         }
