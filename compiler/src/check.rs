@@ -109,13 +109,9 @@ fn resolve_type_at(
             diagnostics,
             depth + 1,
         ))),
-        Type::Object(object) => Type::Object(resolve_object_at(
-            object,
-            types,
-            file,
-            diagnostics,
-            depth + 1,
-        )),
+        Type::Object(object) => {
+            Type::Object(resolve_object_at(object, types, diagnostics, depth + 1))
+        }
         Type::Named(name, inner) => Type::Named(
             name.clone(),
             Box::new(resolve_type_at(inner, types, file, diagnostics, depth + 1)),
@@ -127,21 +123,18 @@ fn resolve_type_at(
 pub fn resolve_object(
     object: &ObjectType,
     types: &HashMap<String, Type>,
-    file: FileId,
     diagnostics: Option<&mut Vec<Diagnostic>>,
 ) -> ObjectType {
     let mut sink = diagnostics;
-    resolve_object_at(object, types, file, &mut sink, 0)
+    resolve_object_at(object, types, &mut sink, 0)
 }
 
 fn resolve_object_at(
     object: &ObjectType,
     types: &HashMap<String, Type>,
-    file: FileId,
     diagnostics: &mut Option<&mut Vec<Diagnostic>>,
     depth: usize,
 ) -> ObjectType {
-    let _ = file;
     ObjectType {
         fields: object
             .fields
@@ -568,12 +561,7 @@ impl<'workflow> WorkflowChecker<'workflow> {
     fn prepare(&mut self) {
         let workflow = self.workflow;
         let mut sink = Vec::new();
-        self.inputs = resolve_object(
-            &workflow.inputs,
-            &self.scope.types,
-            self.file,
-            Some(&mut sink),
-        );
+        self.inputs = resolve_object(&workflow.inputs, &self.scope.types, Some(&mut sink));
         for task in &workflow.tasks {
             let declared = match &task.kind {
                 TaskKind::Http {

@@ -290,10 +290,8 @@ pub fn analyze(files: Vec<InputFile>, loader: &dyn SourceLoader, config: &Config
         let mut workers = Vec::new();
         for worker in &contracts.workers {
             let mut worker = worker.clone();
-            worker.input =
-                check::resolve_object(&worker.input, &raw, contracts.file, Some(&mut diagnostics));
-            worker.output =
-                check::resolve_object(&worker.output, &raw, contracts.file, Some(&mut diagnostics));
+            worker.input = check::resolve_object(&worker.input, &raw, Some(&mut diagnostics));
+            worker.output = check::resolve_object(&worker.output, &raw, Some(&mut diagnostics));
             check::check_worker(&worker, &mut diagnostics);
             workers.push(Arc::new(worker));
         }
@@ -436,18 +434,10 @@ pub fn analyze(files: Vec<InputFile>, loader: &dyn SourceLoader, config: &Config
         }
         for worker in &workflow.workers {
             let mut worker = worker.clone();
-            worker.input = check::resolve_object(
-                &worker.input,
-                &local_types,
-                workflow.file,
-                Some(&mut diagnostics),
-            );
-            worker.output = check::resolve_object(
-                &worker.output,
-                &local_types,
-                workflow.file,
-                Some(&mut diagnostics),
-            );
+            worker.input =
+                check::resolve_object(&worker.input, &local_types, Some(&mut diagnostics));
+            worker.output =
+                check::resolve_object(&worker.output, &local_types, Some(&mut diagnostics));
             scope
                 .workers
                 .insert(worker.name.value.clone(), Arc::new(worker));
