@@ -1512,11 +1512,14 @@ impl<'a> Emitter<'a> {
             _ => Map::new(),
         };
         // Kind keys first, then the author's input (the kind's keys win).
-        let with_input = |mut parameters: Map<String, Value>| {
+        // The kind's own parameters, then the author's `input:` entries that do not clash.
+        let with_parameters = |mut object: Map<String, Value>,
+                               mut parameters: Map<String, Value>| {
             for (key, value) in input_entries() {
                 parameters.entry(key).or_insert(value);
             }
-            parameters
+            object.insert("inputParameters".into(), Value::Object(parameters));
+            object
         };
         let mut object = match &task.kind {
             TaskKind::Worker { name } => {
@@ -1525,14 +1528,10 @@ impl<'a> Emitter<'a> {
                 object
             }
             TaskKind::Http { request, .. } => {
-                let mut object = header(reference, reference, "HTTP", description);
+                let object = header(reference, reference, "HTTP", description);
                 let mut parameters = Map::new();
                 parameters.insert("http_request".into(), http_request(request));
-                object.insert(
-                    "inputParameters".into(),
-                    Value::Object(with_input(parameters)),
-                );
-                object
+                with_parameters(object, parameters)
             }
             TaskKind::Switch {
                 selector,
@@ -1540,7 +1539,7 @@ impl<'a> Emitter<'a> {
                 default,
                 ..
             } => {
-                let mut object = header(reference, reference, "SWITCH", description);
+                let object = header(reference, reference, "SWITCH", description);
                 let mut parameters = Map::new();
                 let (evaluator, expression) = match selector {
                     SwitchSelector::Value(value) => {
@@ -1549,10 +1548,7 @@ impl<'a> Emitter<'a> {
                     }
                     SwitchSelector::JavaScript(script) => ("javascript", node_to_json(script)),
                 };
-                object.insert(
-                    "inputParameters".into(),
-                    Value::Object(with_input(parameters)),
-                );
+                let mut object = with_parameters(object, parameters);
                 object.insert("evaluatorType".into(), evaluator.into());
                 object.insert("expression".into(), expression);
                 let mut decision_cases = Map::new();
@@ -1629,13 +1625,10 @@ impl<'a> Emitter<'a> {
                 object
             }
             TaskKind::Dynamic { name } => {
-                let mut object = header(reference, reference, "DYNAMIC", description);
+                let object = header(reference, reference, "DYNAMIC", description);
                 let mut parameters = Map::new();
                 parameters.insert("taskToExecute".into(), node_to_json(name));
-                object.insert(
-                    "inputParameters".into(),
-                    Value::Object(with_input(parameters)),
-                );
+                let mut object = with_parameters(object, parameters);
                 object.insert("dynamicTaskNameParam".into(), "taskToExecute".into());
                 object
             }
@@ -1668,7 +1661,7 @@ impl<'a> Emitter<'a> {
                 object
             }
             TaskKind::Wait { mode } => {
-                let mut object = header(reference, reference, "WAIT", description);
+                let object = header(reference, reference, "WAIT", description);
                 let mut parameters = Map::new();
                 match mode {
                     WaitMode::Duration(duration) => {
@@ -1683,18 +1676,14 @@ impl<'a> Emitter<'a> {
                     }
                     WaitMode::External => {}
                 }
-                object.insert(
-                    "inputParameters".into(),
-                    Value::Object(with_input(parameters)),
-                );
-                object
+                with_parameters(object, parameters)
             }
             TaskKind::Human { prompt } => {
                 let prompt_text = prompt
                     .as_ref()
                     .and_then(|prompt| prompt.as_scalar().is_some().then(|| node_to_json(prompt)));
                 let shown = description.or_else(|| prompt.as_ref().and_then(Node::as_str));
-                let mut object = header(reference, reference, "HUMAN", shown);
+                let object = header(reference, reference, "HUMAN", shown);
                 let mut parameters = Map::new();
                 if let Some(prompt) = prompt {
                     let passed = match (&prompt_text, description) {
@@ -1708,32 +1697,20 @@ impl<'a> Emitter<'a> {
                         parameters.insert("prompt".into(), node_to_json(prompt));
                     }
                 }
-                object.insert(
-                    "inputParameters".into(),
-                    Value::Object(with_input(parameters)),
-                );
-                object
+                with_parameters(object, parameters)
             }
             TaskKind::Inline { script, .. } => {
-                let mut object = header(reference, reference, "INLINE", description);
+                let object = header(reference, reference, "INLINE", description);
                 let mut parameters = Map::new();
                 parameters.insert("evaluatorType".into(), "javascript".into());
                 parameters.insert("expression".into(), node_to_json(script));
-                object.insert(
-                    "inputParameters".into(),
-                    Value::Object(with_input(parameters)),
-                );
-                object
+                with_parameters(object, parameters)
             }
             TaskKind::Jq { query, .. } => {
-                let mut object = header(reference, reference, "JSON_JQ_TRANSFORM", description);
+                let object = header(reference, reference, "JSON_JQ_TRANSFORM", description);
                 let mut parameters = Map::new();
                 parameters.insert("queryExpression".into(), node_to_json(query));
-                object.insert(
-                    "inputParameters".into(),
-                    Value::Object(with_input(parameters)),
-                );
-                object
+                with_parameters(object, parameters)
             }
             TaskKind::SetVariable { values } => {
                 let mut object = header(reference, reference, "SET_VARIABLE", description);
@@ -1749,7 +1726,7 @@ impl<'a> Emitter<'a> {
                 reason,
                 result,
             } => {
-                let mut object = header(reference, reference, "TERMINATE", description);
+                let object = header(reference, reference, "TERMINATE", description);
                 let mut parameters = Map::new();
                 parameters.insert("terminationStatus".into(), node_to_json(status));
                 if let Some(reason) = reason {
@@ -1758,11 +1735,7 @@ impl<'a> Emitter<'a> {
                 if let Some(result) = result {
                     parameters.insert("workflowOutput".into(), node_to_json(result));
                 }
-                object.insert(
-                    "inputParameters".into(),
-                    Value::Object(with_input(parameters)),
-                );
-                object
+                with_parameters(object, parameters)
             }
             TaskKind::Event { sink } => {
                 let mut object = header(reference, reference, "EVENT", description);
@@ -1771,14 +1744,10 @@ impl<'a> Emitter<'a> {
                 object
             }
             TaskKind::Kafka { request } => {
-                let mut object = header(reference, reference, "KAFKA_PUBLISH", description);
+                let object = header(reference, reference, "KAFKA_PUBLISH", description);
                 let mut parameters = Map::new();
                 parameters.insert("kafka_request".into(), kafka_request(request));
-                object.insert(
-                    "inputParameters".into(),
-                    Value::Object(with_input(parameters)),
-                );
-                object
+                with_parameters(object, parameters)
             }
             TaskKind::Noop => header(reference, reference, "NOOP", description),
             TaskKind::Join { on } => {
