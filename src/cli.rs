@@ -28,6 +28,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Compile workflows to Conductor JSON: one WorkflowDef per workflow and their TaskDefs.
     Compile(CompileArgs),
+    /// Convert Conductor WorkflowDef/TaskDef JSON into wfc YAML.
+    Import(ImportArgs),
     /// List every rule, or print the rule reference as Markdown.
     Rules(RulesArgs),
     /// Print the documentation of one rule.
@@ -86,6 +88,26 @@ pub struct CompileArgs {
     pub config: Option<PathBuf>,
 
     /// Print diagnostics only: no summary lines and no notes on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Conductor JSON files: a WorkflowDef, a TaskDef, or a list of either.
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+
+    /// The directory to write `<workflow>.wf.yaml` and `contracts.workers.yaml` into (created
+    /// if missing). Without it, the files are printed to stdout.
+    #[arg(short, long = "out-dir", value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+
+    /// Replace files that already exist in DIR.
+    #[arg(long)]
+    pub force: bool,
+
+    /// Print no notes on stderr.
     #[arg(short, long)]
     pub quiet: bool,
 }

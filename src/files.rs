@@ -1,8 +1,8 @@
 //! Finding the configuration and the files to check, and reading them in parallel.
 
 use std::collections::HashSet;
-use std::fs;
-use std::io;
+use std::fs::{self, OpenOptions};
+use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
 
 use wfc_compiler::config::{self, FileFilter};
@@ -229,6 +229,37 @@ pub fn read_all(files: &[Candidate]) -> Vec<io::Result<Vec<u8>>> {
     })
 }
 
+/// Writes `contents` to `directory/name` through a temporary file in the same directory and a
+/// rename, so that the target is either the old file or the whole new one.
+pub fn write_atomically(directory: &Path, name: &str, contents: &[u8]) -> io::Result<()> {
+    let mut attempt = 0u32;
+    let (temporary, mut file) = loop {
+        let candidate = directory.join(format!(".{name}.{}.{attempt}.tmp", std::process::id()));
+        match OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&candidate)
+        {
+            Ok(file) => break (candidate, file),
+            Err(error) if error.kind() == io::ErrorKind::AlreadyExists && attempt < 100 => {
+                attempt += 1;
+            }
+            Err(error) => return Err(error),
+        }
+    };
+    let result = file
+        .write_all(contents)
+        .and_then(|()| file.sync_all())
+        .and_then(|()| {
+            drop(file);
+            fs::rename(&temporary, directory.join(name))
+        });
+    if result.is_err() {
+        let _ = fs::remove_file(&temporary);
+    }
+    result
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -262,5 +293,18 @@ mod tests {
     fn describes_errors_without_os_codes() {
         let error = io::Error::from_raw_os_error(2);
         assert!(!describe(&error).contains("os error"));
+    }
+
+    #[test]
+    fn atomic_writes_replace_files() -> io::Result<()> {
+        let directory = std::env::temp_dir().join(format!("wfc-compile-{}", std::process::id()));
+        fs::create_dir_all(&directory)?;
+        write_atomically(&directory, "x.json", b"1")?;
+        write_atomically(&directory, "x.json", b"2")?;
+        assert_eq!(fs::read_to_string(directory.join("x.json"))?, "2");
+        let leftovers = fs::read_dir(&directory)?.count();
+        fs::remove_dir_all(&directory)?;
+        assert_eq!(leftovers, 1);
+        Ok(())
     }
 }

@@ -67,3 +67,10 @@ pub fn print(text: &str) {
         .write_all(text.as_bytes())
         .and_then(|()| stdout.flush());
 }
+
+/// Writes a line to stderr (progress notes such as `compiled 3 workflows …`).
+pub fn note(message: &str) {
+    let _ = std::io::stderr()
+        .lock()
+        .write_all(format!("{message}\n").as_bytes());
+}

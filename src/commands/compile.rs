@@ -8,15 +8,13 @@
 //!    temporary file in DIR and renamed over the target, so that a reader never sees half a file.
 
 use std::collections::HashMap;
-use std::fs::{self, OpenOptions};
-use std::io::{self, Write};
-use std::path::Path;
+use std::fs;
 
 use wfc_compiler::emit::{self, CompiledWorkflow};
 use wfc_compiler::render::{self, Format, Summary};
 
 use crate::cli::CompileArgs;
-use crate::files::{describe, display};
+use crate::files::{describe, display, write_atomically};
 use crate::load::{self, Request};
 use crate::output::{self, Terminal};
 use crate::{Exit, Failure};
@@ -100,7 +98,7 @@ pub fn run(args: &CompileArgs, terminal: &Terminal) -> Result<Exit, Failure> {
         })?;
     }
     if !args.quiet {
-        note(&format!(
+        output::note(&format!(
             "compiled {} and {} into `{out_dir}`",
             plural(compiled.workflows.len(), "workflow"),
             plural(compiled.task_defs.len(), "task definition"),
@@ -122,13 +120,6 @@ fn plural(count: usize, noun: &str) -> String {
     } else {
         format!("{count} {noun}s")
     }
-}
-
-/// Prints a line on stderr.
-fn note(message: &str) {
-    let _ = io::stderr()
-        .lock()
-        .write_all(format!("{message}\n").as_bytes());
 }
 
 /// `<name>.json` for each workflow, `<name>.v<version>.json` when several versions of one name
@@ -175,37 +166,6 @@ fn file_names(workflows: &[CompiledWorkflow]) -> Result<Vec<String>, String> {
     Ok(names)
 }
 
-/// Writes `contents` to `directory/name` through a temporary file in the same directory and a
-/// rename, so that the target is either the old file or the whole new one.
-fn write_atomically(directory: &Path, name: &str, contents: &[u8]) -> io::Result<()> {
-    let mut attempt = 0u32;
-    let (temporary, mut file) = loop {
-        let candidate = directory.join(format!(".{name}.{}.{attempt}.tmp", std::process::id()));
-        match OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&candidate)
-        {
-            Ok(file) => break (candidate, file),
-            Err(error) if error.kind() == io::ErrorKind::AlreadyExists && attempt < 100 => {
-                attempt += 1;
-            }
-            Err(error) => return Err(error),
-        }
-    };
-    let result = file
-        .write_all(contents)
-        .and_then(|()| file.sync_all())
-        .and_then(|()| {
-            drop(file);
-            fs::rename(&temporary, directory.join(name))
-        });
-    if result.is_err() {
-        let _ = fs::remove_file(&temporary);
-    }
-    result
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,18 +200,5 @@ mod tests {
         );
         assert!(file_names(&[workflow("taskdefs", 1)]).is_err());
         assert!(file_names(&[workflow("a<", 1), workflow("a>", 1)]).is_err());
-    }
-
-    #[test]
-    fn atomic_writes_replace_files() -> io::Result<()> {
-        let directory = std::env::temp_dir().join(format!("wfc-compile-{}", std::process::id()));
-        fs::create_dir_all(&directory)?;
-        write_atomically(&directory, "x.json", b"1")?;
-        write_atomically(&directory, "x.json", b"2")?;
-        assert_eq!(fs::read_to_string(directory.join("x.json"))?, "2");
-        let leftovers = fs::read_dir(&directory)?.count();
-        fs::remove_dir_all(&directory)?;
-        assert_eq!(leftovers, 1);
-        Ok(())
     }
 }
