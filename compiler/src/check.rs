@@ -1327,6 +1327,7 @@ impl<'workflow> WorkflowChecker<'workflow> {
                         &task_type.value,
                         &task.name.value,
                         fields,
+                        task.input.as_ref(),
                         file,
                         &mut sink,
                     );
@@ -3678,7 +3679,8 @@ fn collect_raw_references(node: &Node, found: &mut Vec<(String, Span)>) {
                         if let Some(name) = entry.value.as_str() {
                             found.push((name.to_string(), entry.value.span));
                         }
-                    } else {
+                    } else if entry.key.as_str() != Some("workflowDefinition") {
+                        // An inline sub-workflow definition has references of its own.
                         pending.push(&entry.value);
                     }
                 }

@@ -834,7 +834,10 @@ fn collect_raw_refs(node: &Node, taken: &mut HashSet<String>) {
                     {
                         taken.insert(name.to_string());
                     }
-                    pending.push(&entry.value);
+                    // An inline sub-workflow definition has references of its own.
+                    if entry.key.as_str() != Some("workflowDefinition") {
+                        pending.push(&entry.value);
+                    }
                 }
             }
             NodeKind::Sequence(items) => pending.extend(items),

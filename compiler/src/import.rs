@@ -29,7 +29,12 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde_json::{Map, Value};
 
+use std::path::{Path, PathBuf};
+
+use crate::config::Config;
+use crate::diagnostic::Severity;
 use crate::emit::conductor_duration;
+use crate::project::{self, InputFile, SourceLoader};
 use crate::expression;
 use crate::syntax::{self, PlainValue};
 
@@ -119,7 +124,84 @@ pub fn import(inputs: &[ImportInput]) -> Imported {
             text: contracts_file(&workers),
         });
     }
+    suppress_findings_of_the_originals(&mut imported);
     imported
+}
+
+/// Reads the generated files from memory.
+struct GeneratedFiles<'a>(&'a [ImportedFile]);
+
+impl SourceLoader for GeneratedFiles<'_> {
+    fn read(&self, path: &Path) -> std::io::Result<String> {
+        let name = path.file_name().and_then(|name| name.to_str()).unwrap_or("");
+        self.0
+            .iter()
+            .find(|file| file.name == name)
+            .map(|file| file.text.clone())
+            .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound))
+    }
+}
+
+/// Checks the generated files. What is still an error there is a defect of the original
+/// definition that wfc reports and Conductor accepts (a read of a task that does not exist, a
+/// loop reading its own output, no owner email, …): the import keeps the definition as it is,
+/// says so in a note and suppresses the rule in that file, with the first message as comment.
+fn suppress_findings_of_the_originals(imported: &mut Imported) {
+    let inputs: Vec<InputFile> = imported
+        .files
+        .iter()
+        .map(|file| InputFile {
+            path: PathBuf::from(&file.name),
+            text: file.text.clone(),
+        })
+        .collect();
+    let analysis = project::analyze(inputs, &GeneratedFiles(&imported.files), &Config::default());
+    let mut findings: BTreeMap<String, BTreeMap<&'static str, (String, usize)>> = BTreeMap::new();
+    for diagnostic in &analysis.diagnostics {
+        if diagnostic.severity != Severity::Error {
+            continue;
+        }
+        let path = analysis.sources.path(diagnostic.file).to_string();
+        let file_name = Path::new(&path)
+            .file_name()
+            .and_then(|name| name.to_str())
+            .unwrap_or_default()
+            .to_string();
+        let label = diagnostic
+            .label
+            .as_ref()
+            .map(|label| format!(": {label}"))
+            .unwrap_or_default();
+        let found = findings
+            .entry(file_name)
+            .or_default()
+            .entry(diagnostic.code)
+            .or_insert_with(|| (format!("{}{label}", diagnostic.message), 0));
+        found.1 += 1;
+    }
+    for file in &mut imported.files {
+        let Some(codes) = findings.get(&file.name) else {
+            continue;
+        };
+        let mut header = String::new();
+        for (code, (message, count)) in codes {
+            let more = if *count > 1 {
+                format!(" and {} more", count - 1)
+            } else {
+                String::new()
+            };
+            let message = message.replace('\n', " ");
+            header.push_str(&format!(
+                "# The original definition: {message}{more}.\n# wfc: ignore-file[{code}]\n"
+            ));
+            imported.notes.push(format!(
+                "{}: {code} suppressed, the original definition has it: {message}{more}",
+                file.name
+            ));
+        }
+        header.push('\n');
+        file.text.insert_str(0, &header);
+    }
 }
 
 /// Sorts the documents of one input into workflows and TaskDefs, or reports it.
@@ -352,8 +434,8 @@ fn expression_roots(value: &Value, roots: &mut HashSet<String>) {
     });
 }
 
-/// The names read as `${workflow.input.NAME}` and `${workflow.variables.NAME}`.
-fn workflow_reads(value: &Value, inputs: &mut BTreeSet<String>, variables: &mut BTreeSet<String>) {
+/// The names read as `${workflow.input.NAME}`.
+fn workflow_reads(value: &Value, inputs: &mut BTreeSet<String>) {
     each_string(value, &mut |text| {
         if !text.contains("${") {
             return;
@@ -362,15 +444,10 @@ fn workflow_reads(value: &Value, inputs: &mut BTreeSet<String>, variables: &mut 
         for found in template.all_expressions() {
             let body = found.inner_text(text).trim();
             let path = body.strip_prefix("$.").unwrap_or(body);
-            for (prefix, names) in [
-                ("workflow.input.", &mut *inputs),
-                ("workflow.variables.", &mut *variables),
-            ] {
-                if let Some(rest) = path.strip_prefix(prefix) {
-                    let end = rest.find(['.', '[', '$', '}']).unwrap_or(rest.len());
-                    if end > 0 {
-                        names.insert(rest[..end].to_string());
-                    }
+            if let Some(rest) = path.strip_prefix("workflow.input.") {
+                let end = rest.find(['.', '[', '$', '}']).unwrap_or(rest.len());
+                if end > 0 {
+                    inputs.insert(rest[..end].to_string());
                 }
             }
         }
@@ -398,7 +475,13 @@ fn contained_refs(value: &Value, refs: &mut HashSet<String>) {
                 if let Some(Value::String(name)) = entries.get("taskReferenceName") {
                     refs.insert(name.clone());
                 }
-                pending.extend(entries.values());
+                // An inline sub-workflow definition has references of its own.
+                pending.extend(
+                    entries
+                        .iter()
+                        .filter(|(key, _)| key.as_str() != "workflowDefinition")
+                        .map(|(_, value)| value),
+                );
             }
             Value::Array(items) => pending.extend(items),
             _ => {}
@@ -434,8 +517,6 @@ struct WorkflowConverter<'a> {
     read_anywhere: HashSet<String>,
     /// SIMPLE workers used.
     workers: BTreeSet<String>,
-    /// Rules to suppress in the whole file, with why.
-    suppressions: BTreeMap<&'static str, String>,
     notes: Vec<String>,
 }
 
@@ -463,7 +544,6 @@ impl<'a> WorkflowConverter<'a> {
             def,
             read_anywhere,
             workers: BTreeSet::new(),
-            suppressions: BTreeMap::new(),
             notes: Vec::new(),
         }
     }
@@ -481,12 +561,6 @@ impl<'a> WorkflowConverter<'a> {
             .and_then(|name| name.as_str().map(String::from))
             .unwrap_or_default();
         out.push(entry("workflow", Yaml::string(&name)));
-        if !is_valid_name(&name) {
-            self.suppress(
-                "WF083",
-                "the name has characters Orkes rejects; OSS servers accept it",
-            );
-        }
         take_if(&mut rest, "version", &mut out, "version", |value| {
             value
                 .as_i64()
@@ -496,18 +570,12 @@ impl<'a> WorkflowConverter<'a> {
         take_if(&mut rest, "description", &mut out, "description", |value| {
             value.as_str().map(Yaml::string)
         });
-        let had_owner = take_if(&mut rest, "ownerEmail", &mut out, "owner", |value| {
+        take_if(&mut rest, "ownerEmail", &mut out, "owner", |value| {
             value
                 .as_str()
                 .filter(|owner| owner.contains('@') && !owner.trim().is_empty())
                 .map(Yaml::string)
         });
-        if !had_owner {
-            self.suppress(
-                "WF082",
-                "the original definition has no ownerEmail; servers with ownerEmailMandatory reject it",
-            );
-        }
         take_if(&mut rest, "timeoutSeconds", &mut out, "timeout", |value| {
             value.as_u64().map(|seconds| Yaml::Scalar(seconds.into()))
         });
@@ -543,12 +611,7 @@ impl<'a> WorkflowConverter<'a> {
 
         // Inputs: the declared names, the defaults and every name the workflow reads.
         let mut read_inputs = BTreeSet::new();
-        let mut read_variables = BTreeSet::new();
-        workflow_reads(
-            &Value::Object(def.clone()),
-            &mut read_inputs,
-            &mut read_variables,
-        );
+        workflow_reads(&Value::Object(def.clone()), &mut read_inputs);
         let declared: Vec<String> = match rest.get("inputParameters") {
             Some(Value::Array(names)) if names.iter().all(Value::is_string) => names
                 .iter()
@@ -618,20 +681,6 @@ impl<'a> WorkflowConverter<'a> {
             _ => Vec::new(),
         };
         let task_entries = self.list(&tasks);
-        let mut set_variables = BTreeSet::new();
-        collect_set_variables(&tasks, &mut set_variables);
-        if let Some(Value::Object(variables)) = def.get("variables") {
-            set_variables.extend(variables.keys().cloned());
-        }
-        if read_variables
-            .iter()
-            .any(|name| !set_variables.contains(name))
-        {
-            self.suppress(
-                "WF032",
-                "the original reads workflow variables that no task sets (they are null)",
-            );
-        }
         if !self.workers.is_empty() {
             let position = out
                 .iter()
@@ -653,21 +702,8 @@ impl<'a> WorkflowConverter<'a> {
         }
 
         let mut text = String::new();
-        for (code, why) in &self.suppressions {
-            text.push_str(&format!("# wfc: ignore-file[{code}]  ({why})\n"));
-        }
-        if !self.suppressions.is_empty() {
-            text.push('\n');
-        }
         write_map(&out, 0, &mut text);
         text
-    }
-
-    fn suppress(&mut self, code: &'static str, why: &str) {
-        if !self.suppressions.contains_key(code) {
-            self.notes.push(format!("{code} suppressed: {why}"));
-            self.suppressions.insert(code, why.to_string());
-        }
     }
 
     /// Converts one Conductor task list into a wfc task mapping with the same order.
@@ -871,14 +907,15 @@ impl<'a> WorkflowConverter<'a> {
                 rest.remove(field);
             }
         }
+        // Tasks completed from outside: what the workflow reads of them is not known.
+        if !is_raw
+            && matches!(task_type.as_str(), "WAIT" | "EVENT" | "KAFKA_PUBLISH")
+            && self.read_anywhere.contains(reference)
+        {
+            common.push(entry("output", Yaml::string("any")));
+        }
         if is_raw {
             let mut raw = vec![entry("type", Yaml::string(&task_type))];
-            if !crate::check::KNOWN_TASK_TYPES.contains(&task_type.as_str()) {
-                raw[0].comment = Some("wfc: ignore[WF022]".to_string());
-                self.notes.push(format!(
-                    "task `{reference}`: `{task_type}` is not a known Conductor type; an OSS server queues it for workers of that name"
-                ));
-            }
             for (key, value) in &rest {
                 raw.push(entry(key, Yaml::from_json(value)));
             }
@@ -1221,25 +1258,6 @@ impl<'a> WorkflowConverter<'a> {
             out.push(entry("input", Yaml::from_json(&Value::Object(input))));
         }
         Some(out)
-    }
-}
-
-/// The variables `SET_VARIABLE` tasks set, at any depth.
-fn collect_set_variables(tasks: &[Value], names: &mut BTreeSet<String>) {
-    let mut pending: Vec<&Value> = tasks.iter().collect();
-    while let Some(value) = pending.pop() {
-        match value {
-            Value::Object(entries) => {
-                if entries.get("type").and_then(Value::as_str) == Some("SET_VARIABLE")
-                    && let Some(Value::Object(input)) = entries.get("inputParameters")
-                {
-                    names.extend(input.keys().cloned());
-                }
-                pending.extend(entries.values());
-            }
-            Value::Array(items) => pending.extend(items),
-            _ => {}
-        }
     }
 }
 

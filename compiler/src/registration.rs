@@ -11,17 +11,19 @@ use crate::rules;
 use crate::source::FileId;
 use crate::syntax::{Node, NodeKind};
 
-/// Checks one raw task of Conductor type `task_type` named `name`.
+/// Checks one raw task of Conductor type `task_type` named `name`. `input` is the task's
+/// `input:`, which the emitted task has in its `inputParameters` under the raw ones.
 pub fn check_raw_task(
     task_type: &str,
     name: &str,
     fields: &Node,
+    input: Option<&Node>,
     file: FileId,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    let mut pending: Vec<(String, String, &Node)> =
-        vec![(task_type.to_string(), name.to_string(), fields)];
-    while let Some((task_type, name, fields)) = pending.pop() {
+    let mut pending: Vec<(String, String, &Node, Option<&Node>)> =
+        vec![(task_type.to_string(), name.to_string(), fields, input)];
+    while let Some((task_type, name, fields, outer_input)) = pending.pop() {
         let mut report = |span: Span, message: String| {
             let help = if message.contains("required") || message.contains("atleast") {
                 "add the missing field, or write the task with a wfc kind key"
@@ -39,12 +41,13 @@ pub fn check_raw_task(
                 .with_help(help),
             );
         };
-        let input = fields.get("inputParameters");
-        let has_input = |key: &str| {
-            input
+        let raw_input = fields.get("inputParameters");
+        let input_field = |key: &str| {
+            raw_input
                 .and_then(|input| input.get(key))
-                .is_some_and(|value| !value.is_null())
+                .or_else(|| outer_input.and_then(|input| input.get(key)))
         };
+        let has_input = |key: &str| input_field(key).is_some_and(|value| !value.is_null());
         let has = |key: &str| fields.get(key).is_some_and(|value| !value.is_null());
         let non_empty = |key: &str| match fields.get(key).map(|value| &value.kind) {
             Some(NodeKind::Sequence(items)) => !items.is_empty(),
@@ -158,7 +161,7 @@ pub fn check_raw_task(
                 ),
             ),
             "TERMINATE" => {
-                let status_node = input.and_then(|input| input.get("terminationStatus"));
+                let status_node = input_field("terminationStatus");
                 let status = status_node.and_then(Node::as_str);
                 if !matches!(status, Some("COMPLETED" | "FAILED" | "TERMINATED")) {
                     report(
@@ -177,16 +180,13 @@ pub fn check_raw_task(
             }
             "WAIT" => {
                 let blank = |key: &str| {
-                    input
-                        .and_then(|input| input.get(key))
+                    input_field(key)
                         .and_then(Node::as_str)
                         .is_none_or(|text| text.trim().is_empty())
                 };
                 if !blank("duration") && !blank("until") {
                     report(
-                        input
-                            .and_then(|input| input.get("until"))
-                            .map_or(span, |node| node.span),
+                        input_field("until").map_or(span, |node| node.span),
                         "Both 'duration' and 'until' specified. Please provide only one input"
                             .to_string(),
                     );
@@ -248,7 +248,7 @@ pub fn check_raw_task(
                     .with_help("every nested task needs `name` and `taskReferenceName`"),
                 );
             }
-            pending.push((nested_type, nested_name, task));
+            pending.push((nested_type, nested_name, task, None));
         }
     }
 }

@@ -414,7 +414,14 @@ fn registration_problems(definition: &Value) -> Vec<String> {
             problems.push("WorkflowTask taskReferenceName name cannot be empty or null".into());
         }
         let task_type = task["type"].as_str().unwrap_or("SIMPLE");
-        registration::check_raw_task(task_type, name, &to_node(task), FileId(0), &mut diagnostics);
+        registration::check_raw_task(
+            task_type,
+            name,
+            &to_node(task),
+            None,
+            FileId(0),
+            &mut diagnostics,
+        );
     }
     for diagnostic in &diagnostics {
         problems.push(format!(
