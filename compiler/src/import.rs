@@ -34,8 +34,8 @@ use std::path::{Path, PathBuf};
 use crate::config::Config;
 use crate::diagnostic::Severity;
 use crate::emit::conductor_duration;
-use crate::project::{self, InputFile, SourceLoader};
 use crate::expression;
+use crate::project::{self, InputFile, SourceLoader};
 use crate::syntax::{self, PlainValue};
 
 /// The file holding the worker contracts of an import.
@@ -82,7 +82,12 @@ pub fn import(inputs: &[ImportInput]) -> Imported {
     let mut workflows: Vec<&Map<String, Value>> = Vec::new();
     let mut task_defs: Vec<&Map<String, Value>> = Vec::new();
     for input in inputs {
-        classify(input, &mut workflows, &mut task_defs, &mut imported.problems);
+        classify(
+            input,
+            &mut workflows,
+            &mut task_defs,
+            &mut imported.problems,
+        );
     }
     if !imported.problems.is_empty() {
         return imported;
@@ -133,7 +138,10 @@ struct GeneratedFiles<'a>(&'a [ImportedFile]);
 
 impl SourceLoader for GeneratedFiles<'_> {
     fn read(&self, path: &Path) -> std::io::Result<String> {
-        let name = path.file_name().and_then(|name| name.to_str()).unwrap_or("");
+        let name = path
+            .file_name()
+            .and_then(|name| name.to_str())
+            .unwrap_or("");
         self.0
             .iter()
             .find(|file| file.name == name)
@@ -367,7 +375,11 @@ pub fn is_default_task_field(key: &str, value: &Value) -> bool {
     match value {
         Value::Null => true,
         Value::Bool(flag) => {
-            !*flag && matches!(key, "optional" | "asyncComplete" | "permissive" | "rateLimited")
+            !*flag
+                && matches!(
+                    key,
+                    "optional" | "asyncComplete" | "permissive" | "rateLimited"
+                )
         }
         Value::Number(number) => key == "startDelay" && number.as_i64() == Some(0),
         Value::String(text) => key == "type" && text == "SIMPLE",
@@ -375,7 +387,11 @@ pub fn is_default_task_field(key: &str, value: &Value) -> bool {
             items.is_empty()
                 && matches!(
                     key,
-                    "defaultCase" | "forkTasks" | "loopOver" | "joinOn" | "defaultExclusiveJoinTask"
+                    "defaultCase"
+                        | "forkTasks"
+                        | "loopOver"
+                        | "joinOn"
+                        | "defaultExclusiveJoinTask"
                 )
         }
         Value::Object(entries) => {
@@ -404,7 +420,9 @@ pub fn is_default_workflow_field(key: &str, value: &Value) -> bool {
             _ => false,
         },
         Value::String(text) => key == "timeoutPolicy" && text == "ALERT_ONLY",
-        Value::Array(items) => items.is_empty() && matches!(key, "inputParameters" | "maskedFields"),
+        Value::Array(items) => {
+            items.is_empty() && matches!(key, "inputParameters" | "maskedFields")
+        }
         Value::Object(entries) => {
             entries.is_empty()
                 && matches!(
@@ -492,9 +510,9 @@ fn contained_refs(value: &Value, refs: &mut HashSet<String>) {
 /// Names Conductor and wfc accept for workflows and workers (`WF083`).
 fn is_valid_name(name: &str) -> bool {
     !name.trim().is_empty()
-        && name.chars().all(|character| {
-            character.is_ascii_alphanumeric() || " _-<>{}#".contains(character)
-        })
+        && name
+            .chars()
+            .all(|character| character.is_ascii_alphanumeric() || " _-<>{}#".contains(character))
 }
 
 // ----- workflows ------------------------------------------------------------------------------
@@ -589,17 +607,26 @@ impl<'a> WorkflowConverter<'a> {
                 _ => None,
             },
         );
-        take_if(&mut rest, "failureWorkflow", &mut out, "on_failure", |value| {
-            value
-                .as_str()
-                .filter(|name| !name.trim().is_empty())
-                .map(Yaml::string)
-        });
+        take_if(
+            &mut rest,
+            "failureWorkflow",
+            &mut out,
+            "on_failure",
+            |value| {
+                value
+                    .as_str()
+                    .filter(|name| !name.trim().is_empty())
+                    .map(Yaml::string)
+            },
+        );
         take_if(&mut rest, "restartable", &mut out, "restartable", |value| {
             value.as_bool().map(|flag| Yaml::Scalar(flag.into()))
         });
         if rest.get("workflowStatusListenerEnabled") == Some(&Value::Bool(true)) {
-            match rest.get("workflowStatusListenerSink").and_then(Value::as_str) {
+            match rest
+                .get("workflowStatusListenerSink")
+                .and_then(Value::as_str)
+            {
                 Some(sink) if !sink.is_empty() => {
                     out.push(entry("status_listener", Yaml::string(sink)));
                     rest.remove("workflowStatusListenerSink");
@@ -674,7 +701,10 @@ impl<'a> WorkflowConverter<'a> {
             out.push(entry("outputs", Yaml::Map(entries)));
         }
         if let Some(Value::Object(variables)) = rest.remove("variables") {
-            out.push(entry("variables", Yaml::from_json(&Value::Object(variables))));
+            out.push(entry(
+                "variables",
+                Yaml::from_json(&Value::Object(variables)),
+            ));
         }
         let tasks = match rest.remove("tasks") {
             Some(Value::Array(tasks)) => tasks,
@@ -1011,7 +1041,10 @@ impl<'a> WorkflowConverter<'a> {
                     )),
                     _ => return None,
                 }
-                let cases = rest.get("decisionCases").and_then(Value::as_object)?.clone();
+                let cases = rest
+                    .get("decisionCases")
+                    .and_then(Value::as_object)?
+                    .clone();
                 if cases.is_empty()
                     || cases
                         .values()
@@ -1024,7 +1057,12 @@ impl<'a> WorkflowConverter<'a> {
                     Some(Value::Array(tasks)) => tasks.clone(),
                     Some(_) => return None,
                 };
-                for key in ["evaluatorType", "expression", "decisionCases", "defaultCase"] {
+                for key in [
+                    "evaluatorType",
+                    "expression",
+                    "decisionCases",
+                    "defaultCase",
+                ] {
                     rest.remove(key);
                 }
                 let mut case_entries = Vec::new();
@@ -1033,7 +1071,10 @@ impl<'a> WorkflowConverter<'a> {
                     case_entries.push(entry(value, Yaml::Map(self.list(tasks))));
                 }
                 if !input.is_empty() {
-                    out.push(entry("input", Yaml::from_json(&Value::Object(input.clone()))));
+                    out.push(entry(
+                        "input",
+                        Yaml::from_json(&Value::Object(input.clone())),
+                    ));
                     input.clear();
                 }
                 out.push(entry("cases", Yaml::Map(case_entries)));
@@ -1050,7 +1091,9 @@ impl<'a> WorkflowConverter<'a> {
                 let mut settings = vec![entry("while", Yaml::string(condition))];
                 match rest.get("items") {
                     None => {}
-                    Some(Value::String(items)) => settings.push(entry("items", Yaml::string(items))),
+                    Some(Value::String(items)) => {
+                        settings.push(entry("items", Yaml::string(items)))
+                    }
                     Some(_) => return None,
                 }
                 if let Some(keep) = input.get("keepLastN").and_then(Value::as_u64) {
@@ -1062,7 +1105,10 @@ impl<'a> WorkflowConverter<'a> {
                 }
                 out.push(entry("loop", Yaml::Map(settings)));
                 if !input.is_empty() {
-                    out.push(entry("input", Yaml::from_json(&Value::Object(input.clone()))));
+                    out.push(entry(
+                        "input",
+                        Yaml::from_json(&Value::Object(input.clone())),
+                    ));
                     input.clear();
                 }
                 out.push(entry("do", Yaml::Map(self.list(&body))));
@@ -1226,7 +1272,10 @@ impl<'a> WorkflowConverter<'a> {
                 out.push(entry("noop", Yaml::Scalar(true.into())));
             }
             "JOIN" => {
-                let joined = rest.get("joinOn").cloned().unwrap_or(Value::Array(Vec::new()));
+                let joined = rest
+                    .get("joinOn")
+                    .cloned()
+                    .unwrap_or(Value::Array(Vec::new()));
                 let refs = joined.as_array()?;
                 if !refs.iter().all(Value::is_string) {
                     return None;
@@ -1235,7 +1284,10 @@ impl<'a> WorkflowConverter<'a> {
                 out.push(entry("join", Yaml::flow_list(refs)));
             }
             "EXCLUSIVE_JOIN" => {
-                let joined = rest.get("joinOn").cloned().unwrap_or(Value::Array(Vec::new()));
+                let joined = rest
+                    .get("joinOn")
+                    .cloned()
+                    .unwrap_or(Value::Array(Vec::new()));
                 let refs = joined.as_array()?;
                 if !refs.iter().all(Value::is_string) {
                     return None;
@@ -1284,7 +1336,11 @@ fn order_edges(nodes: &mut [ListNode], notes: &mut Vec<String>) {
     let mut reference_edges: BTreeSet<(usize, usize)> = BTreeSet::new();
     for reader in 0..count {
         for (writer, node) in nodes.iter().enumerate() {
-            if writer != reader && nodes[reader].reads.iter().any(|read| node.defines.contains(read))
+            if writer != reader
+                && nodes[reader]
+                    .reads
+                    .iter()
+                    .any(|read| node.defines.contains(read))
             {
                 reference_edges.insert((writer, reader));
             }
@@ -1540,7 +1596,10 @@ fn contracts_file(workers: &BTreeMap<String, Option<&Map<String, Value>>>) -> St
             && count > 0
         {
             let mut limit = vec![entry("count", Yaml::Scalar(count.into()))];
-            if let Some(per) = rest.get("rateLimitFrequencyInSeconds").and_then(Value::as_u64) {
+            if let Some(per) = rest
+                .get("rateLimitFrequencyInSeconds")
+                .and_then(Value::as_u64)
+            {
                 limit.push(entry("per", Yaml::string(&format!("{}s", per.max(1)))));
                 rest.remove("rateLimitFrequencyInSeconds");
             }
@@ -1616,7 +1675,11 @@ impl Yaml {
                         Value::Number(_) | Value::Bool(_) => true,
                         _ => false,
                     })
-                    && items.iter().map(|item| item.to_string().len() + 2).sum::<usize>() < 60
+                    && items
+                        .iter()
+                        .map(|item| item.to_string().len() + 2)
+                        .sum::<usize>()
+                        < 60
                 {
                     Yaml::FlowSeq(items.clone())
                 } else {
@@ -1822,7 +1885,10 @@ mod tests {
     #[test]
     fn conductor_durations() {
         assert_eq!(parse_conductor_duration("10s"), Some(10_000));
-        assert_eq!(parse_conductor_duration("1 hour 30 minutes"), Some(5_400_000));
+        assert_eq!(
+            parse_conductor_duration("1 hour 30 minutes"),
+            Some(5_400_000)
+        );
         assert_eq!(parse_conductor_duration("2 days"), Some(172_800_000));
         assert_eq!(parse_conductor_duration("soon"), None);
         assert_eq!(wfc_duration(5_400), "1h30m");
