@@ -1403,7 +1403,13 @@ fn is_kind_position_key(key: &str) -> bool {
     crate::lower::KIND_KEYS.contains(&key)
         || matches!(
             key,
-            "external" | "version" | "correlation_id" | "reason" | "result" | "default_join"
+            "raw"
+                | "external"
+                | "version"
+                | "correlation_id"
+                | "reason"
+                | "result"
+                | "default_join"
         )
 }
 

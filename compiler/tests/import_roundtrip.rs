@@ -13,6 +13,9 @@
 //! * a `value-param` SWITCH reads its case value from the input key its `expression` names; that
 //!   key is compared as `switchCaseValue` (the key wfc uses).
 //!
+//! The same round trip runs over the fixtures of `fixtures/import/` (one per task type), whose
+//! imported YAML is snapshot-tested, as is that of a few representative corpus files.
+//!
 //! Which files Conductor accepts is read from the corpus index (`INDEX.json`,
 //! `predicted_registration`). The test is skipped, with a message, when the corpus is absent;
 //! it fails when fewer definitions round-trip than [`EXPECTED_PASSES`], listing the failures.
@@ -130,6 +133,101 @@ fn imported_corpus_compiles_back_to_the_originals() {
         passes >= EXPECTED_PASSES,
         "{passes} definitions round-trip, {EXPECTED_PASSES} expected"
     );
+}
+
+/// Representative corpus files whose imported YAML is snapshot-tested.
+const CORPUS_SNAPSHOTS: &[&str] = &[
+    "e2e__src__test__resources__exec_limit_workflow.json",
+    "docs__devguide__ai__cookbook__assets__a2a-orchestration.json",
+    "rest__src__main__resources__kitchensink__kitchensink.json",
+    "scheduler__examples__dowhile-workflow.json",
+];
+
+/// The generated files of an import, one after the other.
+fn joined(imported: &import::Imported) -> String {
+    let mut text = String::new();
+    for file in &imported.files {
+        text.push_str(&format!("# ---- {} ----\n{}", file.name, file.text));
+    }
+    for note in &imported.notes {
+        text.push_str(&format!("# note: {note}\n"));
+    }
+    text
+}
+
+#[test]
+fn fixtures_round_trip_and_match_their_snapshots() {
+    let directory = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import");
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&directory)
+        .expect("read fixtures")
+        .map(|entry| entry.expect("entry").path())
+        .filter(|path| {
+            path.extension()
+                .is_some_and(|extension| extension == "json")
+        })
+        .collect();
+    paths.sort();
+    assert!(paths.len() >= 10, "the import fixtures are missing");
+    for path in paths {
+        let stem = path
+            .file_stem()
+            .and_then(|stem| stem.to_str())
+            .unwrap_or_default()
+            .to_string();
+        let value: Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("read"))
+            .expect("fixture is JSON");
+        let imported = import::import(&[ImportInput {
+            name: stem.clone(),
+            value: value.clone(),
+        }]);
+        insta::assert_snapshot!(format!("fixture_{stem}"), joined(&imported));
+        let mut compiled =
+            round_trip(&stem, &value).unwrap_or_else(|problem| panic!("{stem}: {problem}"));
+        let originals: Vec<&Value> = match &value {
+            Value::Array(items) => items
+                .iter()
+                .filter(|item| item.get("tasks").is_some())
+                .collect(),
+            other => vec![other],
+        };
+        for original in originals {
+            let key = (
+                original["name"].as_str().unwrap_or_default().to_string(),
+                original["version"].as_i64().unwrap_or(1),
+            );
+            let definition = compiled
+                .remove(&key)
+                .unwrap_or_else(|| panic!("{stem}: not compiled"));
+            let difference = difference(
+                &normalize_workflow(original, true),
+                &normalize_workflow(&definition, false),
+            );
+            assert_eq!(difference, None, "{stem}");
+        }
+    }
+}
+
+#[test]
+fn representative_corpus_imports_match_their_snapshots() {
+    let corpus = corpus();
+    if !corpus.join("INDEX.json").is_file() {
+        eprintln!(
+            "skipped: the corpus ({}) is not here",
+            corpus.to_string_lossy()
+        );
+        return;
+    }
+    for name in CORPUS_SNAPSHOTS {
+        let value: Value =
+            serde_json::from_str(&std::fs::read_to_string(corpus.join(name)).expect("read"))
+                .expect("corpus file is JSON");
+        let imported = import::import(&[ImportInput {
+            name: (*name).to_string(),
+            value,
+        }]);
+        let stem = name.trim_end_matches(".json").replace(['.', '-'], "_");
+        insta::assert_snapshot!(format!("corpus_{stem}"), joined(&imported));
+    }
 }
 
 /// Imports one corpus file, checks and compiles the result: the compiled WorkflowDefs by name
