@@ -31,10 +31,7 @@ pub fn run(args: &ImportArgs, terminal: &Terminal) -> Result<Exit, Failure> {
             }
         };
         match serde_json::from_slice::<serde_json::Value>(&bytes) {
-            Ok(value) => inputs.push(ImportInput {
-                name: shown,
-                value,
-            }),
+            Ok(value) => inputs.push(ImportInput { name: shown, value }),
             Err(error) => {
                 let message = error.to_string();
                 // serde_json ends its messages with " at line L column C".
@@ -104,10 +101,7 @@ pub fn run(args: &ImportArgs, terminal: &Terminal) -> Result<Exit, Failure> {
         }
     }
     fs::create_dir_all(out_dir).map_err(|error| {
-        Failure::new(format!(
-            "cannot create `{shown_dir}`: {}",
-            describe(&error)
-        ))
+        Failure::new(format!("cannot create `{shown_dir}`: {}", describe(&error)))
     })?;
     for file in &imported.files {
         write_atomically(out_dir, &file.name, file.text.as_bytes()).map_err(|error| {
@@ -129,9 +123,7 @@ pub fn run(args: &ImportArgs, terminal: &Terminal) -> Result<Exit, Failure> {
         } else {
             "workflows"
         };
-        output::note(&format!(
-            "imported {workflows} {noun} into `{shown_dir}`"
-        ));
+        output::note(&format!("imported {workflows} {noun} into `{shown_dir}`"));
     }
     Ok(Exit::Clean)
 }
