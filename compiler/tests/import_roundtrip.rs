@@ -331,7 +331,7 @@ fn normalize_list(tasks: &[Value]) -> Value {
             .as_object()
             .is_some_and(|fields| fields.keys().all(|key| key == "name" || key == "type"))
             && task["type"] == "NOOP"
-            && task["name"] == Value::from(reference.as_str());
+            && task["name"] == reference.as_str();
         if plain_noop && reference.ends_with("_end") {
             kept[index] = false;
         }
