@@ -140,8 +140,99 @@ fn apply(text: &str, mutation: &Mutation) -> String {
     text
 }
 
+/// Conductor-like JSON: field names and task types of real definitions, awkward strings.
+fn conductor_json() -> impl Strategy<Value = serde_json::Value> {
+    use serde_json::Value;
+    let text = prop::sample::select(vec![
+        "SIMPLE",
+        "HTTP",
+        "SWITCH",
+        "FORK_JOIN",
+        "JOIN",
+        "DO_WHILE",
+        "WAIT",
+        "INLINE",
+        "TERMINATE",
+        "a",
+        "b",
+        "${a.output.x}",
+        "${workflow.input.x}",
+        "value-param",
+        "javascript",
+        "true",
+        "12",
+        "a: b",
+        " lead",
+        "#x",
+        "multi\nline\n",
+        "10 seconds",
+        "GET",
+        "$${x}",
+        "",
+    ])
+    .prop_map(|text| Value::from(text.to_string()));
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i32>().prop_map(Value::from),
+        text,
+        any::<String>().prop_map(Value::from),
+    ];
+    let key = prop::sample::select(vec![
+        "name",
+        "taskReferenceName",
+        "type",
+        "tasks",
+        "inputParameters",
+        "forkTasks",
+        "decisionCases",
+        "defaultCase",
+        "loopOver",
+        "loopCondition",
+        "joinOn",
+        "http_request",
+        "uri",
+        "method",
+        "expression",
+        "evaluatorType",
+        "duration",
+        "subWorkflowParam",
+        "version",
+        "outputParameters",
+        "optional",
+        "x",
+    ]);
+    leaf.prop_recursive(5, 64, 6, move |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+            prop::collection::vec((key.clone(), inner), 0..6).prop_map(|entries| {
+                Value::Object(
+                    entries
+                        .into_iter()
+                        .map(|(key, value)| (key.to_string(), value))
+                        .collect(),
+                )
+            }),
+        ]
+    })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// Any definition imports without panicking, into YAML that parses.
+    #[test]
+    fn import_never_panics_and_writes_valid_yaml(tasks in prop::collection::vec(conductor_json(), 0..6), document in conductor_json()) {
+        use wfc_compiler::import::{ImportInput, import};
+        let workflow = serde_json::json!({"name": "w", "tasks": tasks});
+        for value in [workflow, document] {
+            let imported = import(&[ImportInput { name: "x.json".to_string(), value }]);
+            let files: Vec<InputFile> = imported.files.iter().map(|file| InputFile { path: PathBuf::from(&file.name), text: file.text.clone() }).collect();
+            let analysis = analyze(files, &NoLoader, &Config::default());
+            let syntax_errors: Vec<&str> = analysis.diagnostics.iter().filter(|diagnostic| diagnostic.code == "WF001").map(|diagnostic| diagnostic.message.as_str()).collect();
+            prop_assert!(syntax_errors.is_empty(), "{:?}\n{:?}", syntax_errors, imported.files);
+        }
+    }
 
     #[test]
     fn arbitrary_text_never_panics(text in any::<String>(), contract in any::<bool>()) {
