@@ -36,6 +36,7 @@ use crate::diagnostic::Severity;
 use crate::emit::conductor_duration;
 use crate::expression;
 use crate::project::{self, InputFile, SourceLoader};
+use crate::source::LineIndex;
 use crate::syntax::{self, PlainValue};
 
 /// The file holding the worker contracts of an import.
@@ -150,60 +151,140 @@ impl SourceLoader for GeneratedFiles<'_> {
     }
 }
 
-/// Checks the generated files. What is still an error there is a defect of the original
-/// definition that wfc reports and Conductor accepts (a read of a task that does not exist, a
-/// loop reading its own output, no owner email, …): the import keeps the definition as it is,
-/// says so in a note and suppresses the rule in that file, with the first message as comment.
-fn suppress_findings_of_the_originals(imported: &mut Imported) {
-    let inputs: Vec<InputFile> = imported
-        .files
+/// An error of `wfc check` in a generated file: file name, 0-based line, code, message.
+struct Finding {
+    file: String,
+    line: usize,
+    code: &'static str,
+    message: String,
+}
+
+/// The errors `wfc check` reports in the generated files.
+fn findings(files: &[ImportedFile]) -> Vec<Finding> {
+    let inputs: Vec<InputFile> = files
         .iter()
         .map(|file| InputFile {
             path: PathBuf::from(&file.name),
             text: file.text.clone(),
         })
         .collect();
-    let analysis = project::analyze(inputs, &GeneratedFiles(&imported.files), &Config::default());
-    let mut findings: BTreeMap<String, BTreeMap<&'static str, (String, usize)>> = BTreeMap::new();
+    let analysis = project::analyze(inputs, &GeneratedFiles(files), &Config::default());
+    let mut found = Vec::new();
     for diagnostic in &analysis.diagnostics {
         if diagnostic.severity != Severity::Error {
             continue;
         }
-        let path = analysis.sources.path(diagnostic.file).to_string();
-        let file_name = Path::new(&path)
+        let path = analysis.sources.path(diagnostic.file);
+        let file = Path::new(path)
             .file_name()
             .and_then(|name| name.to_str())
             .unwrap_or_default()
             .to_string();
+        let text = analysis.sources.text(diagnostic.file);
+        let line = LineIndex::new(text).line_of(diagnostic.span.start as usize);
         let label = diagnostic
             .label
             .as_ref()
             .map(|label| format!(": {label}"))
             .unwrap_or_default();
-        let found = findings
-            .entry(file_name)
-            .or_default()
-            .entry(diagnostic.code)
-            .or_insert_with(|| (format!("{}{label}", diagnostic.message), 0));
-        found.1 += 1;
+        found.push(Finding {
+            file,
+            line,
+            code: diagnostic.code,
+            message: format!("{}{label}", diagnostic.message).replace(['\n', '\r'], " "),
+        });
     }
+    found
+}
+
+/// The 0-based lines inside block scalars, where a `#` would be text, not a comment.
+fn block_scalar_lines(text: &str) -> HashSet<usize> {
+    let mut lines = HashSet::new();
+    let parsed = syntax::parse(crate::source::FileId(0), text);
+    let index = LineIndex::new(text);
+    let mut pending: Vec<&syntax::Node> = parsed.root.iter().collect();
+    while let Some(node) = pending.pop() {
+        match &node.kind {
+            syntax::NodeKind::Scalar(scalar) => {
+                if matches!(scalar.style, syntax::Style::Literal | syntax::Style::Folded) {
+                    let first = index.line_of(node.span.start as usize);
+                    let last = index.line_of(node.span.end as usize);
+                    lines.extend(first..=last);
+                }
+            }
+            syntax::NodeKind::Sequence(items) => pending.extend(items),
+            syntax::NodeKind::Mapping(entries) => {
+                for item in entries {
+                    pending.push(&item.key);
+                    pending.push(&item.value);
+                }
+            }
+        }
+    }
+    lines
+}
+
+/// Checks the generated files. What is still an error there is a defect of the original
+/// definition that wfc reports and Conductor accepts (a read of a task that does not exist, a
+/// loop reading its own output, no owner email, …): the import keeps the definition as it is,
+/// suppresses the finding on its line (`# wfc: ignore[CODE] original: MESSAGE`) or, where that
+/// line is inside a script, in the whole file under a comment quoting it, and says so in a note.
+fn suppress_findings_of_the_originals(imported: &mut Imported) {
+    let first = findings(&imported.files);
     for file in &mut imported.files {
-        let Some(codes) = findings.get(&file.name) else {
+        let mut by_line: BTreeMap<usize, Vec<&Finding>> = BTreeMap::new();
+        for finding in first.iter().filter(|finding| finding.file == file.name) {
+            by_line.entry(finding.line).or_default().push(finding);
+        }
+        if by_line.is_empty() {
             continue;
-        };
+        }
+        let blocks = block_scalar_lines(&file.text);
+        let mut lines: Vec<String> = file.text.split('\n').map(String::from).collect();
+        for (line, found) in by_line {
+            if blocks.contains(&line) || line >= lines.len() || lines[line].contains('#') {
+                continue;
+            }
+            let codes: BTreeSet<&str> = found.iter().map(|finding| finding.code).collect();
+            let codes: Vec<&str> = codes.into_iter().collect();
+            lines[line].push_str(&format!(
+                "  # wfc: ignore[{}] original: {}",
+                codes.join(", "),
+                found[0].message
+            ));
+            for finding in found {
+                imported.notes.push(format!(
+                    "{}:{}: {} suppressed, the original definition has it: {}",
+                    file.name,
+                    line + 1,
+                    finding.code,
+                    finding.message
+                ));
+            }
+        }
+        file.text = lines.join("\n");
+    }
+    let second = findings(&imported.files);
+    for file in &mut imported.files {
+        let mut codes: BTreeMap<&'static str, (&str, usize)> = BTreeMap::new();
+        for finding in second.iter().filter(|finding| finding.file == file.name) {
+            codes.entry(finding.code).or_insert((&finding.message, 0)).1 += 1;
+        }
+        if codes.is_empty() {
+            continue;
+        }
         let mut header = String::new();
         for (code, (message, count)) in codes {
-            let more = if *count > 1 {
+            let more = if count > 1 {
                 format!(" and {} more", count - 1)
             } else {
                 String::new()
             };
-            let message = message.replace('\n', " ");
             header.push_str(&format!(
                 "# The original definition: {message}{more}.\n# wfc: ignore-file[{code}]\n"
             ));
             imported.notes.push(format!(
-                "{}: {code} suppressed, the original definition has it: {message}{more}",
+                "{}: {code} suppressed in the whole file, the original definition has it: {message}{more}",
                 file.name
             ));
         }
