@@ -2653,6 +2653,13 @@ impl<'workflow> WorkflowChecker<'workflow> {
                     self.unknown_task(name, span_of(range));
                     return Type::Error;
                 };
+                // Raw JSON reading a task nested in the same raw JSON: Conductor's own order
+                // inside that JSON applies (a case task reading an earlier one of its case).
+                if self.raw_refs.get(name.as_str()) == Some(&target)
+                    && matches!(reader, Reader::Task(task) if task == target)
+                {
+                    return Type::Any;
+                }
                 let optional = self.flow(reader, target, span_of(range), true);
                 if self.raw_refs.contains_key(name.as_str()) {
                     // A task nested inside raw Conductor JSON: its shape is unknown.
