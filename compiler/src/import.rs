@@ -36,6 +36,7 @@ use crate::diagnostic::Severity;
 use crate::emit::conductor_duration;
 use crate::expression;
 use crate::project::{self, InputFile, SourceLoader};
+use crate::rules;
 use crate::source::LineIndex;
 use crate::syntax::{self, PlainValue};
 
@@ -104,6 +105,19 @@ pub fn import(inputs: &[ImportInput]) -> Imported {
         let name = workflow.get("name").and_then(Value::as_str).unwrap_or("");
         *versions.entry(name).or_default() += 1;
     }
+    let mut definitions: BTreeMap<(&str, i64), usize> = BTreeMap::new();
+    for workflow in &workflows {
+        let name = workflow.get("name").and_then(Value::as_str).unwrap_or("");
+        let version = workflow.get("version").and_then(Value::as_i64).unwrap_or(1);
+        *definitions.entry((name, version)).or_default() += 1;
+    }
+    for ((name, version), count) in definitions {
+        if count > 1 {
+            imported.notes.push(format!(
+                "workflow `{name}` version {version} is defined {count} times in the inputs; `wfc check` reports it (WF025) until all but one are removed or renamed"
+            ));
+        }
+    }
     let mut taken: HashSet<String> = HashSet::new();
     taken.insert(CONTRACTS_FILE.to_string());
     for workflow in &workflows {
@@ -171,7 +185,11 @@ fn findings(files: &[ImportedFile]) -> Vec<Finding> {
     let analysis = project::analyze(inputs, &GeneratedFiles(files), &Config::default());
     let mut found = Vec::new();
     for diagnostic in &analysis.diagnostics {
-        if diagnostic.severity != Severity::Error {
+        // Two inputs defining one workflow or worker is a conflict of the inputs, not a defect
+        // of one definition: it stays an error.
+        if diagnostic.severity != Severity::Error
+            || diagnostic.code == rules::duplicate_declaration::RULE.code
+        {
             continue;
         }
         let path = analysis.sources.path(diagnostic.file);
