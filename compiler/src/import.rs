@@ -879,6 +879,15 @@ impl<'a> WorkflowConverter<'a> {
                 index += 2;
                 continue;
             }
+            if task_type == "FORK_JOIN"
+                && let Some(join) = next
+                && let Some(node) = self.parallel(task, join, frontier.clone())
+            {
+                nodes.push(node);
+                frontier = vec![nodes.len() - 1];
+                index += 2;
+                continue;
+            }
             let node = self.node(task, frontier.clone());
             nodes.push(node);
             frontier = vec![nodes.len() - 1];
@@ -887,12 +896,12 @@ impl<'a> WorkflowConverter<'a> {
         frontier
     }
 
-    /// Whether a FORK_JOIN and the task after it only express independence: a plain fork with
-    /// non-empty branches, followed by a plain JOIN on the last task of every branch, neither
-    /// read nor joined by any task.
-    fn dissolvable(&self, fork: &Value, join: &Value) -> bool {
+    /// The branches of a FORK_JOIN followed by a JOIN when both are plain: no fields but their
+    /// names, references, non-empty branches and `joinOn`, which lists the last task of every
+    /// branch. The flag says whether `joinOn` lists them in the order of the branches.
+    fn plain_fork<'v>(fork: &'v Value, join: &Value) -> Option<(Vec<&'v [Value]>, bool)> {
         if task_type(join) != "JOIN" {
-            return false;
+            return None;
         }
         let plain = |task: &Value, allowed: &[&str]| {
             task.as_object().is_some_and(|fields| {
@@ -904,32 +913,92 @@ impl<'a> WorkflowConverter<'a> {
         if !plain(fork, &["name", "taskReferenceName", "type", "forkTasks"])
             || !plain(join, &["name", "taskReferenceName", "type", "joinOn"])
         {
-            return false;
+            return None;
         }
-        let Some(branches) = fork.get("forkTasks").and_then(Value::as_array) else {
-            return false;
-        };
-        let mut last_refs = BTreeSet::new();
-        for branch in branches {
-            let Some(last) = branch.as_array().and_then(|branch| branch.last()) else {
-                return false;
-            };
-            let Some(reference) = last.get("taskReferenceName").and_then(Value::as_str) else {
-                return false;
-            };
-            last_refs.insert(reference);
+        let mut branches = Vec::new();
+        let mut last_refs = Vec::new();
+        for branch in fork.get("forkTasks").and_then(Value::as_array)? {
+            let branch = branch.as_array()?;
+            last_refs.push(branch.last()?.get("taskReferenceName")?.as_str()?);
+            branches.push(branch.as_slice());
         }
-        let joined: BTreeSet<&str> = join
+        let joined: Vec<&str> = join
             .get("joinOn")
             .and_then(Value::as_array)
             .map(|items| items.iter().filter_map(Value::as_str).collect())
             .unwrap_or_default();
-        let unread = |task: &Value| {
-            task.get("taskReferenceName")
-                .and_then(Value::as_str)
-                .is_some_and(|reference| !self.read_anywhere.contains(reference))
-        };
-        joined == last_refs && unread(fork) && unread(join)
+        let joined_set: BTreeSet<&str> = joined.iter().copied().collect();
+        let last_set: BTreeSet<&str> = last_refs.iter().copied().collect();
+        (joined_set == last_set).then_some((branches, joined == last_refs))
+    }
+
+    fn unread(&self, task: &Value) -> bool {
+        task.get("taskReferenceName")
+            .and_then(Value::as_str)
+            .is_some_and(|reference| !self.read_anywhere.contains(reference))
+    }
+
+    /// Whether a FORK_JOIN and the task after it only express independence: a plain pair
+    /// ([`Self::plain_fork`]) neither of which any task reads or joins.
+    fn dissolvable(&self, fork: &Value, join: &Value) -> bool {
+        Self::plain_fork(fork, join).is_some() && self.unread(fork) && self.unread(join)
+    }
+
+    /// A plain FORK_JOIN + JOIN whose JOIN is read, as a `parallel:` task named by the JOIN
+    /// (which wfc's `parallel` emits with that reference and name); the fork keeps its reference
+    /// and name through `raw:`. `None` when the pair cannot be written so.
+    fn parallel(
+        &mut self,
+        fork: &Value,
+        join: &Value,
+        predecessors: Vec<usize>,
+    ) -> Option<ListNode> {
+        let (branches, in_order) = Self::plain_fork(fork, join)?;
+        let reference = join.get("taskReferenceName").and_then(Value::as_str)?;
+        if !in_order
+            || !self.unread(fork)
+            || join.get("name").and_then(Value::as_str) != Some(reference)
+        {
+            return None;
+        }
+        let mut yaml_branches = Vec::new();
+        for branch in branches {
+            yaml_branches.push(Yaml::Map(self.list(branch)));
+        }
+        let mut yaml = vec![entry("parallel", Yaml::Seq(yaml_branches))];
+        let fork_reference = fork.get("taskReferenceName").and_then(Value::as_str)?;
+        let mut raw = vec![entry("taskReferenceName", Yaml::string(fork_reference))];
+        if let Some(name) = fork.get("name").and_then(Value::as_str) {
+            raw.push(entry("name", Yaml::string(name)));
+        }
+        yaml.push(entry("raw", Yaml::Map(raw)));
+        let mut defines = HashSet::new();
+        contained_refs(fork, &mut defines);
+        defines.insert(reference.to_string());
+        let mut reads = HashSet::new();
+        expression_roots(fork, &mut reads);
+        let mut pending = vec![fork];
+        while let Some(value) = pending.pop() {
+            match value {
+                Value::Object(entries) => {
+                    for key in ["joinOn", "defaultExclusiveJoinTask"] {
+                        if let Some(Value::Array(items)) = entries.get(key) {
+                            reads.extend(items.iter().filter_map(Value::as_str).map(String::from));
+                        }
+                    }
+                    pending.extend(entries.values());
+                }
+                Value::Array(items) => pending.extend(items),
+                _ => {}
+            }
+        }
+        Some(ListNode {
+            reference: reference.to_string(),
+            yaml,
+            predecessors,
+            defines,
+            reads,
+        })
     }
 
     /// One task as a node of its list.
