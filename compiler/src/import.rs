@@ -14,7 +14,15 @@
 //! reads either of them) is dissolved into its branches, each running after what preceded the
 //! fork, with the task after the join running after the last task of every branch. An `after:`
 //! is written only where no reference already implies the order (a transitive reduction), so
-//! most imported lists have few of them. Other forks stay raw JSON, followed by a `join`.
+//! most imported lists have few of them. A plain fork whose JOIN is read becomes a `parallel:`
+//! task named by the JOIN; other forks stay raw JSON, followed by a `join`.
+//!
+//! # Findings of the original
+//!
+//! The generated files are checked before they are returned: what `wfc check` still reports is
+//! a defect of the original definition that Conductor accepts (no owner, a read of a task that
+//! does not exist, …). It is kept, and suppressed on its line (or in the file, inside scripts)
+//! with a comment quoting the finding.
 //!
 //! # Tasks
 //!
