@@ -41,7 +41,6 @@ use std::path::{Path, PathBuf};
 
 use crate::config::Config;
 use crate::diagnostic::Severity;
-use crate::emit::conductor_duration;
 use crate::expression;
 use crate::project::{self, InputFile, SourceLoader};
 use crate::rules;
@@ -1347,10 +1346,8 @@ impl<'a> WorkflowConverter<'a> {
                         Yaml::Map(vec![entry("duration", Yaml::string(&text))])
                     }
                     (Some(Value::String(text)), None) => {
+                        // `10s` compiles back as `10 seconds`: the same time for Conductor.
                         let milliseconds = parse_conductor_duration(&text)?;
-                        if conductor_duration(milliseconds) != text {
-                            return None;
-                        }
                         Yaml::string(&wfc_duration(milliseconds / 1000))
                     }
                     (None, Some(Value::String(until))) => {
@@ -1627,7 +1624,7 @@ fn reaches(count: usize, edges: &BTreeSet<(usize, usize)>, from: usize, to: usiz
 
 /// Milliseconds of a literal Conductor WAIT duration (`1 hour 30 minutes`, `10s`), following
 /// `DateTimeUtils.parseDuration`: days, hours, minutes, seconds, each optional, in that order.
-fn parse_conductor_duration(text: &str) -> Option<u64> {
+pub fn parse_conductor_duration(text: &str) -> Option<u64> {
     let units: [(&[&str], u64); 4] = [
         (&["days", "day", "d"], 86_400),
         (&["hours", "hour", "hrs", "hr", "h"], 3_600),

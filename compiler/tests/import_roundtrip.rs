@@ -10,6 +10,7 @@
 //!   them in: a plain `FORK_JOIN` + `JOIN` pair (no other fields, the join waits for the last
 //!   task of every branch) is replaced by the order it expresses, whether the author or the
 //!   planner wrote it; the `NOOP` wfc puts after a switch ending a fork branch is dropped;
+//! * a literal WAIT `duration` is compared by the time it denotes (`10s` = `10 seconds`);
 //! * a `value-param` SWITCH reads its case value from the input key its `expression` names; that
 //!   key is compared as `switchCaseValue` (the key wfc uses).
 //!
@@ -474,6 +475,13 @@ fn normalize_task(task: &Value) -> Value {
             _ => value.clone(),
         };
         out.insert(key.clone(), value);
+    }
+    if out.get("type").and_then(Value::as_str) == Some("WAIT")
+        && let Some(Value::Object(parameters)) = out.get_mut("inputParameters")
+        && let Some(Value::String(duration)) = parameters.get("duration")
+        && let Some(milliseconds) = import::parse_conductor_duration(duration)
+    {
+        parameters.insert("duration".into(), format!("{milliseconds} ms").into());
     }
     if out.get("type").and_then(Value::as_str) == Some("SWITCH")
         && out.get("evaluatorType").and_then(Value::as_str) == Some("value-param")
