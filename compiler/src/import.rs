@@ -2008,13 +2008,19 @@ fn double_quoted(text: &str) -> String {
     serde_json::to_string(text).unwrap_or_else(|_| String::from("\"\""))
 }
 
+/// Characters written only escaped: controls, the byte-order mark, and the line and paragraph
+/// separators (line breaks for YAML 1.1 readers).
+fn is_unsafe_character(character: char) -> bool {
+    character.is_control() || matches!(character, '\u{feff}' | '\u{2028}' | '\u{2029}')
+}
+
 /// Whether `text` can be written as a plain scalar and read back as the same string.
 fn is_plain_safe(text: &str, flow: bool) -> bool {
     let Some(first) = text.chars().next() else {
         return false;
     };
     if text.trim() != text
-        || text.chars().any(|c| c.is_control() || c == '\u{feff}')
+        || text.chars().any(is_unsafe_character)
         || "-?:,[]{}#&*!|>'\"%@`".contains(first)
         || text.contains(": ")
         || text.contains(" #")
@@ -2034,7 +2040,7 @@ fn block_literal(text: &str) -> Option<(String, String)> {
     if !text.contains('\n')
         || text
             .chars()
-            .any(|c| (c.is_control() && c != '\n' && c != '\t') || c == '\u{feff}')
+            .any(|c| c != '\n' && c != '\t' && is_unsafe_character(c))
         || text.starts_with([' ', '\t', '\n'])
     {
         return None;

@@ -15,7 +15,8 @@
 //!   key is compared as `switchCaseValue` (the key wfc uses).
 //!
 //! The same round trip runs over the fixtures of `fixtures/import/` (one per task type), whose
-//! imported YAML is snapshot-tested, as is that of a few representative corpus files.
+//! imported YAML is snapshot-tested, as is that of a few representative corpus files, and over
+//! arbitrary strings (a property test of the YAML writer: values and keys come back exactly).
 //!
 //! Which files Conductor accepts is read from the corpus index (`INDEX.json`,
 //! `predicted_registration`). The test is skipped, with a message, when the corpus is absent;
@@ -493,4 +494,44 @@ fn normalize_task(task: &Value) -> Value {
         out.insert("expression".into(), "switchCaseValue".into());
     }
     Value::Object(out)
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 256, ..Default::default() })]
+
+    /// Any string, as a value and as a key, comes back from YAML exactly (plain, quoted or
+    /// block scalar, `${` and `$${` included).
+    #[test]
+    fn strings_survive_the_yaml(text in proptest::prelude::any::<String>(), template in "[a-z$ {}.:#|>'\"\\-\n]{0,24}") {
+        // Variable names make a `set:` task; any key makes it raw JSON.
+        let values = serde_json::json!({
+            "text": text,
+            "template": template,
+            "lines": format!("{text}\n{template}\n"),
+        });
+        let keys = serde_json::json!({ text.clone(): 1, template.clone(): 2 });
+        let task = |reference: &str, parameters: &Value| serde_json::json!({
+            "name": reference,
+            "taskReferenceName": reference,
+            "type": "SET_VARIABLE",
+            "inputParameters": parameters,
+        });
+        let definition = serde_json::json!({
+            "name": "strings",
+            "ownerEmail": "team@example.com",
+            "tasks": [task("values", &values), task("keys", &keys)],
+        });
+        let mut compiled = round_trip("strings", &definition).map_err(proptest::test_runner::TestCaseError::fail)?;
+        let definition = compiled.remove(&("strings".to_string(), 1)).unwrap_or_default();
+        let find = |reference: &str| {
+            definition["tasks"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|task| task["taskReferenceName"] == reference)
+                .map(|task| task["inputParameters"].clone())
+        };
+        proptest::prop_assert_eq!(find("values"), Some(values));
+        proptest::prop_assert_eq!(find("keys"), Some(keys));
+    }
 }
