@@ -451,18 +451,49 @@ enum Reader {
 /// The dependencies between tasks: `(from, to)` means `to` runs after `from`. Both tasks are in
 /// the same task list (siblings); a read of a nested task is an edge to its top container in that
 /// list. Compensation reads add no edge.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// Besides the edges the planner needs, the graph keeps why each exists ([`TaskGraph::reasons`])
+/// and every typed read of a task's data ([`TaskGraph::reads`]), for `wfc explain` and
+/// `wfc graph`.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct TaskGraph {
+    /// Sorted, without duplicates.
     pub dependencies: Vec<(TaskId, TaskId)>,
+    /// Every dependency as found, in source order: several reasons may give one dependency.
+    pub reasons: Vec<Dependency>,
+    /// Every read of a task's data (`${ref.output…}`, `${ref.input…}`, …) that the checker
+    /// accepted, with the type it found, in source order.
+    pub reads: Vec<DataRead>,
+}
+
+/// Why a sibling runs after another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dependency {
+    /// The sibling that runs first (the target of the read, or its container in the list).
+    pub from: TaskId,
+    /// The sibling that runs after (the reader, or its container in the list).
+    pub to: TaskId,
+    /// The expression, `after:` entry or join reference that makes the dependency.
+    pub span: Span,
+    /// A read of data (`${...}`) rather than an ordering (`after:`, a join's `on:`).
+    pub is_data: bool,
+}
+
+/// A read of a task's data by a task or by the workflow's outputs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DataRead {
+    /// The reading task; `None` for the workflow's outputs and raw workflow fields.
+    pub reader: Option<TaskId>,
+    /// The task read.
+    pub target: TaskId,
+    /// The whole path inside `${...}`, e.g. `charge.output.receipt`.
+    pub span: Span,
+    /// The type of the value read.
+    pub ty: Type,
 }
 
 /// One edge of the task graph, between siblings of one task list.
-#[derive(Debug, Clone, Copy)]
-struct Edge {
-    from: TaskId,
-    to: TaskId,
-    span: Span,
-}
+type Edge = Dependency;
 
 /// Checks one workflow.
 pub struct WorkflowChecker<'workflow> {
@@ -490,6 +521,8 @@ pub struct WorkflowChecker<'workflow> {
     output_types: HashMap<TaskId, std::rc::Rc<Type>>,
     /// Set when an expression could not be parsed: anything may have been meant to be read.
     opaque_reads: bool,
+    /// Typed reads of task data, for [`TaskGraph::reads`].
+    reads: Vec<DataRead>,
 }
 
 impl<'workflow> WorkflowChecker<'workflow> {
@@ -520,6 +553,7 @@ impl<'workflow> WorkflowChecker<'workflow> {
             declared_task_outputs: HashMap::new(),
             output_types: HashMap::new(),
             opaque_reads: false,
+            reads: Vec::new(),
         };
         checker.prepare();
         checker
@@ -769,7 +803,18 @@ impl<'workflow> WorkflowChecker<'workflow> {
             self.edges.iter().map(|edge| (edge.from, edge.to)).collect();
         dependencies.sort_unstable();
         dependencies.dedup();
-        (self.diagnostics, TaskGraph { dependencies })
+        // An expression typed twice (a value checked for two purposes) is one read.
+        let mut reads = std::mem::take(&mut self.reads);
+        reads.sort_by_key(|read| (read.span.start, read.span.end));
+        reads.dedup_by(|later, earlier| {
+            later.span == earlier.span && later.reader == earlier.reader
+        });
+        let graph = TaskGraph {
+            dependencies,
+            reasons: self.edges,
+            reads,
+        };
+        (self.diagnostics, graph)
     }
 
     /// The workflow's signature for parents: inputs and the inferred output types.
@@ -2653,55 +2698,79 @@ impl<'workflow> WorkflowChecker<'workflow> {
                     return Type::Error;
                 };
                 let optional = self.flow(reader, target, span_of(range), true);
-                if self.raw_refs.contains_key(name.as_str()) {
-                    // A task nested inside raw Conductor JSON: its shape is unknown.
-                    return Type::Any;
-                }
-                let Some(first) = segments.first() else {
-                    return Type::Any;
-                };
-                let SegmentKind::Field(field) = kind_of(first) else {
-                    return Type::Any;
-                };
-                let rest = &segments[1..];
-                let ty = match field.as_str() {
-                    "output" => {
-                        self.read_outputs.insert(target);
-                        let output = self.cached_output_type(target);
-                        self.follow(&output, rest, &format!("{name}.output"), &span_of)
+                let read = 'read: {
+                    if self.raw_refs.contains_key(name.as_str()) {
+                        // A task nested inside raw Conductor JSON: its shape is unknown.
+                        break 'read Type::Any;
                     }
-                    "input" => {
-                        let input = self.input_type(target);
-                        self.follow(&input, rest, &format!("{name}.input"), &span_of)
-                    }
-                    other => match task_metadata_type(other) {
-                        Some(ty) => self.follow(&ty, rest, &format!("{name}.{other}"), &span_of),
-                        None => {
-                            let mut diagnostic = Diagnostic::new(
-                                &rules::unknown_field::RULE,
-                                self.file,
-                                span_of(&first.range()),
-                                format!("task `{name}` has no field `{other}`"),
-                            );
-                            diagnostic = match suggest::closest(other, TASK_FIELDS.iter().copied())
-                            {
-                                Some(candidate) => diagnostic
-                                    .with_label(format!("did you mean `{candidate}`?"))
-                                    .with_replacement(format!("use `{candidate}`"), candidate),
-                                None => match containing(other, TASK_FIELDS.iter().copied()) {
-                                    Some(candidate) => diagnostic
-                                        .with_label(format!("did you mean `{candidate}`?")),
-                                    None => diagnostic
-                                        .with_label("not a task field")
-                                        .with_help("read `.output.FIELD` or `.input.FIELD`"),
-                                },
-                            };
-                            self.report(diagnostic);
-                            Type::Error
+                    let Some(first) = segments.first() else {
+                        break 'read Type::Any;
+                    };
+                    let SegmentKind::Field(field) = kind_of(first) else {
+                        break 'read Type::Any;
+                    };
+                    let rest = &segments[1..];
+                    let ty = match field.as_str() {
+                        "output" => {
+                            self.read_outputs.insert(target);
+                            let output = self.cached_output_type(target);
+                            self.follow(&output, rest, &format!("{name}.output"), &span_of)
                         }
-                    },
+                        "input" => {
+                            let input = self.input_type(target);
+                            self.follow(&input, rest, &format!("{name}.input"), &span_of)
+                        }
+                        other => match task_metadata_type(other) {
+                            Some(ty) => {
+                                self.follow(&ty, rest, &format!("{name}.{other}"), &span_of)
+                            }
+                            None => {
+                                let mut diagnostic = Diagnostic::new(
+                                    &rules::unknown_field::RULE,
+                                    self.file,
+                                    span_of(&first.range()),
+                                    format!("task `{name}` has no field `{other}`"),
+                                );
+                                diagnostic =
+                                    match suggest::closest(other, TASK_FIELDS.iter().copied()) {
+                                        Some(candidate) => diagnostic
+                                            .with_label(format!("did you mean `{candidate}`?"))
+                                            .with_replacement(
+                                                format!("use `{candidate}`"),
+                                                candidate,
+                                            ),
+                                        None => {
+                                            match containing(other, TASK_FIELDS.iter().copied()) {
+                                                Some(candidate) => diagnostic.with_label(format!(
+                                                    "did you mean `{candidate}`?"
+                                                )),
+                                                None => diagnostic
+                                                    .with_label("not a task field")
+                                                    .with_help(
+                                                        "read `.output.FIELD` or `.input.FIELD`",
+                                                    ),
+                                            }
+                                        }
+                                    };
+                                self.report(diagnostic);
+                                Type::Error
+                            }
+                        },
+                    };
+                    if optional { ty.optional() } else { ty }
                 };
-                if optional { ty.optional() } else { ty }
+                if self.reporting && !matches!(read, Type::Error) {
+                    self.reads.push(DataRead {
+                        reader: match reader {
+                            Reader::Task(task) => Some(task),
+                            _ => None,
+                        },
+                        target,
+                        span: span_of(&expression.inner),
+                        ty: read.clone(),
+                    });
+                }
+                read
             }
         }
     }
@@ -3118,6 +3187,7 @@ impl<'workflow> WorkflowChecker<'workflow> {
             from: target_item,
             to: reader_item,
             span,
+            is_data,
         });
         // Containers strictly inside the shared one decide whether the target may not run.
         self.nested_optional(&target_chain, common + 1)

@@ -12,6 +12,7 @@ pub mod emit;
 pub mod expression;
 pub mod javascript;
 pub mod jq;
+pub mod layout;
 pub mod lower;
 pub mod model;
 pub mod plan;
