@@ -4,4 +4,6 @@
 pub mod check;
 pub mod compile;
 pub mod completions;
+pub mod explain;
+pub mod graph;
 pub mod rules;
