@@ -5,6 +5,7 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
+import { builtinModules } from "node:module";
 import * as path from "node:path";
 import { WORKFLOW_FILE_PATTERNS } from "../src/server";
 
@@ -19,9 +20,20 @@ function assertFileInExtension(relative: string, what: string): void {
   assert.ok(fs.statSync(path.join(extensionRoot, relative)).isFile(), `${what}: ${relative} exists`);
 }
 
-test("the entry point is the compiled extension", () => {
-  assert.equal(manifest.main, "./out/src/extension.js");
+test("the entry point is the bundle, which needs nothing but vscode and Node", () => {
+  assert.equal(manifest.main, "./out/extension.js");
   assertFileInExtension(manifest.main, "main");
+  // The .vsix carries no node_modules (.vscodeignore, --no-dependencies): every require left in the
+  // bundle must be resolvable inside the extension host.
+  const bundle = fs.readFileSync(path.join(extensionRoot, manifest.main), "utf8");
+  const required = new Set([...bundle.matchAll(/require\("([^"]+)"\)/g)].map((match) => match[1]));
+  assert.ok(required.has("vscode"));
+  for (const name of required) {
+    assert.ok(name === "vscode" || builtinModules.includes(name.replace(/^node:/, "")), `the bundle requires ${name}`);
+  }
+  assert.doesNotMatch(bundle, /require\("vscode-languageclient/);
+  const ignored = fs.readFileSync(path.join(extensionRoot, ".vscodeignore"), "utf8").split("\n");
+  assert.ok(ignored.includes("node_modules/**"));
 });
 
 test("grammars and the language configuration exist and parse", () => {
