@@ -63,6 +63,8 @@ test("yaml files named like workflows stay yaml, so yaml-language-server keeps s
   const optIn = contributes.languages.find((language: { id: string }) => language.id === "wfc-yaml");
   assert.equal(optIn.filenamePatterns, undefined, "wfc-yaml is opt-in through files.associations");
   assert.ok(manifest.activationEvents.includes("onLanguage:wfc-yaml"));
+  // YAML forbids tabs in indentation; VS Code only sets this for `[yaml]` itself.
+  assert.deepEqual(contributes.configurationDefaults["[wfc-yaml]"]["editor.insertSpaces"], true);
   assert.ok(manifest.activationEvents.includes("onLanguage:yaml"));
 });
 
