@@ -710,7 +710,7 @@ impl<'workflow> WorkflowChecker<'workflow> {
                     name: name.value.clone(),
                     ty,
                     optional: false,
-                    has_default: false,
+                    default: None,
                     description: None,
                     deprecated: None,
                     file,
@@ -743,7 +743,7 @@ impl<'workflow> WorkflowChecker<'workflow> {
                     resolve_type(ty, &self.scope.types, self.file, None)
                 }),
                 optional: true,
-                has_default: false,
+                default: None,
                 description: output.description.clone(),
                 deprecated: None,
                 file: self.file,
@@ -834,7 +834,7 @@ impl<'workflow> WorkflowChecker<'workflow> {
                     name: output.name.value.clone(),
                     optional: ty.is_optional(),
                     ty,
-                    has_default: false,
+                    default: None,
                     description: output.description.clone(),
                     deprecated: None,
                     file: self.file,
@@ -2292,7 +2292,7 @@ impl<'workflow> WorkflowChecker<'workflow> {
                     return None;
                 }
                 let declared = self.inputs.field(input)?;
-                (declared.optional && !declared.has_default).then(|| {
+                (declared.optional && !declared.has_default()).then(|| {
                     (
                         declared.file,
                         declared.span,
@@ -2440,7 +2440,7 @@ impl<'workflow> WorkflowChecker<'workflow> {
                             name: entry.key.as_str().unwrap_or_default().to_string(),
                             optional: ty.is_optional(),
                             ty,
-                            has_default: false,
+                            default: None,
                             description: None,
                             deprecated: None,
                             file: self.file,
@@ -2805,7 +2805,7 @@ impl<'workflow> WorkflowChecker<'workflow> {
                 }
                 (SegmentKind::Field(name), Type::Object(object)) => match object.field(name) {
                     Some(field) => {
-                        if field.optional && !field.has_default {
+                        if field.optional && !field.has_default() {
                             optional = true;
                         }
                         field.ty.clone()
@@ -2974,7 +2974,7 @@ impl<'workflow> WorkflowChecker<'workflow> {
                                 name: "subWorkflowId".into(),
                                 ty: Type::String,
                                 optional: false,
-                                has_default: false,
+                                default: None,
                                 description: None,
                                 deprecated: None,
                                 file: self.file,
@@ -3280,9 +3280,12 @@ impl<'workflow> WorkflowChecker<'workflow> {
             for task in list {
                 index_of.insert(*task, graph.add_node(*task));
             }
+            // `find_edge` scans a node's edges: a task read by every other one would make
+            // that quadratic, so duplicates are found by hashing.
+            let mut added: HashSet<(NodeIndex, NodeIndex)> = HashSet::with_capacity(edges.len());
             for edge in edges {
                 if let (Some(from), Some(to)) = (index_of.get(&edge.from), index_of.get(&edge.to))
-                    && graph.find_edge(*from, *to).is_none()
+                    && added.insert((*from, *to))
                 {
                     graph.add_edge(*from, *to, edge.span);
                 }

@@ -36,7 +36,6 @@
 //! follow the author's order or the layout, and `$defs`/TaskDefs are ordered by first use and
 //! by name. The same input gives byte-identical JSON.
 
-use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use serde_json::{Map, Number, Value};
@@ -70,7 +69,7 @@ pub struct CheckedWorkflow<'a> {
     pub scope: &'a Scope,
     /// The sibling dependencies found by the checker.
     pub graph: &'a TaskGraph,
-    /// The sources, for the workflow's own signature and for field defaults.
+    /// The sources, for the workflow's own signature.
     pub sources: &'a SourceDb,
 }
 
@@ -102,7 +101,6 @@ pub struct Compiled {
 /// project. Callers compile only analyses without errors; on others the output is
 /// whatever the model holds, never a panic.
 pub fn compile(analysis: &Analysis) -> Result<Compiled, Vec<String>> {
-    let defaults = Defaults::new(&analysis.sources);
     let mut compiled = Compiled::default();
     // Worker name → (contract, owner of the first workflow using it).
     let mut workers: HashMap<String, (&Worker, Option<String>)> = HashMap::new();
@@ -127,7 +125,7 @@ pub fn compile(analysis: &Analysis) -> Result<Compiled, Vec<String>> {
             graph,
             sources: &analysis.sources,
         };
-        let emitted = emit_workflow(&checked, &defaults);
+        let emitted = emit_workflow(&checked);
         let name = workflow
             .name
             .as_ref()
@@ -210,23 +208,21 @@ pub fn compile(analysis: &Analysis) -> Result<Compiled, Vec<String>> {
     names.sort();
     for name in names {
         let (worker, owner) = &workers[name];
-        compiled
-            .task_defs
-            .push(emit_task_def(worker, owner.as_deref(), &defaults));
+        compiled.task_defs.push(task_def(worker, owner.as_deref()));
     }
     Ok(compiled)
 }
 
 /// The WorkflowDef of one checked workflow.
 pub fn workflow_def(checked: &CheckedWorkflow) -> Value {
-    emit_workflow(checked, &Defaults::new(checked.sources)).definition
+    emit_workflow(checked).definition
 }
 
 /// The WorkflowDef of one checked workflow and, when any of its tasks has a `compensate:`, the
 /// WorkflowDef of its compensation workflow (named [`compensation_workflow_name`]), which the
 /// first one names as its `failureWorkflow`.
 pub fn workflow_defs(checked: &CheckedWorkflow) -> (Value, Option<Value>) {
-    let emitted = emit_workflow(checked, &Defaults::new(checked.sources));
+    let emitted = emit_workflow(checked);
     (emitted.definition, emitted.compensation)
 }
 
@@ -236,12 +232,6 @@ pub const COMPENSATION_SUFFIX: &str = "_compensation";
 /// The name of the compensation workflow of the workflow `name`.
 pub fn compensation_workflow_name(name: &str) -> String {
     format!("{name}{COMPENSATION_SUFFIX}")
-}
-
-/// The TaskDef of a worker contract. `fallback_owner` (the owner of a workflow using it) is the
-/// `ownerEmail` when the contract has no `owner`.
-pub fn task_def(worker: &Worker, fallback_owner: Option<&str>, sources: &SourceDb) -> Value {
-    emit_task_def(worker, fallback_owner, &Defaults::new(sources))
 }
 
 /// The worker contracts a workflow uses, by name (sorted).
@@ -353,69 +343,14 @@ fn has_expressions(text: &str) -> bool {
     expression::scan(text).expressions().next().is_some()
 }
 
-// ----- field defaults -----------------------------------------------------------------------
-
-/// The `default:` values of field declarations, found by re-reading the declaring file (the
-/// model keeps only that a field has a default). Keyed by the field's key span, which is what
-/// [`crate::types::Field::span`] holds.
-struct Defaults<'a> {
-    sources: &'a SourceDb,
-    files: RefCell<HashMap<FileId, HashMap<u32, Node>>>,
-}
-
-impl<'a> Defaults<'a> {
-    fn new(sources: &'a SourceDb) -> Defaults<'a> {
-        Defaults {
-            sources,
-            files: RefCell::new(HashMap::new()),
-        }
-    }
-
-    /// The default of the field declared at `key_start` in `file`, as JSON.
-    fn get(&self, file: FileId, key_start: u32) -> Option<Value> {
-        let mut files = self.files.borrow_mut();
-        let declared = files.entry(file).or_insert_with(|| {
-            let mut found = HashMap::new();
-            let parsed = syntax::parse(file, self.sources.text(file));
-            if let Some(root) = &parsed.root {
-                collect_defaults(root, &mut found);
-            }
-            found
-        });
-        declared.get(&key_start).map(node_to_json)
-    }
-}
-
-fn collect_defaults(root: &Node, found: &mut HashMap<u32, Node>) {
-    let mut pending = vec![root];
-    while let Some(node) = pending.pop() {
-        match &node.kind {
-            NodeKind::Mapping(entries) => {
-                for entry in entries {
-                    let value = &entry.value;
-                    if value.get("type").is_some_and(|ty| ty.as_scalar().is_some())
-                        && let Some(default) = value.get("default")
-                    {
-                        found.insert(entry.key.span.start, default.clone());
-                    }
-                    pending.push(value);
-                }
-            }
-            NodeKind::Sequence(items) => pending.extend(items),
-            NodeKind::Scalar(_) => {}
-        }
-    }
-}
-
 // ----- JSON Schemas -------------------------------------------------------------------------
 
 /// Builds the JSON Schema of types, collecting named types into `$defs`.
-struct SchemaBuilder<'d, 'a> {
-    defaults: &'d Defaults<'a>,
+struct SchemaBuilder {
     definitions: Map<String, Value>,
 }
 
-impl SchemaBuilder<'_, '_> {
+impl SchemaBuilder {
     fn schema(&mut self, ty: &Type) -> Value {
         let mut schema = Map::new();
         match ty {
@@ -483,10 +418,8 @@ impl SchemaBuilder<'_, '_> {
             if let Some(description) = &field.description {
                 property.insert("description".into(), description.as_str().into());
             }
-            if field.has_default
-                && let Some(default) = self.defaults.get(field.file, field.span.start)
-            {
-                property.insert("default".into(), default);
+            if let Some(default) = &field.default {
+                property.insert("default".into(), node_to_json(default));
             }
             if field.deprecated.is_some() {
                 property.insert("deprecated".into(), true.into());
@@ -573,7 +506,9 @@ fn nullable(schema: Value) -> Value {
 
 // ----- TaskDefs -----------------------------------------------------------------------------
 
-fn emit_task_def(worker: &Worker, fallback_owner: Option<&str>, defaults: &Defaults) -> Value {
+/// The TaskDef of a worker contract. `fallback_owner` (the owner of a workflow using it) is the
+/// `ownerEmail` when the contract has no `owner`.
+pub fn task_def(worker: &Worker, fallback_owner: Option<&str>) -> Value {
     let settings = &worker.settings;
     let mut def = Map::new();
     def.insert("name".into(), worker.name.value.as_str().into());
@@ -675,12 +610,11 @@ fn emit_task_def(worker: &Worker, fallback_owner: Option<&str>, defaults: &Defau
     };
     def.insert("inputKeys".into(), keys(&worker.input));
     def.insert("outputKeys".into(), keys(&worker.output));
-    let template = input_template(&worker.input, defaults);
+    let template = input_template(&worker.input);
     if !template.is_empty() {
         def.insert("inputTemplate".into(), Value::Object(template));
     }
     let mut schemas = SchemaBuilder {
-        defaults,
         definitions: Map::new(),
     };
     if !worker.input.fields.is_empty() {
@@ -700,15 +634,13 @@ fn emit_task_def(worker: &Worker, fallback_owner: Option<&str>, defaults: &Defau
 }
 
 /// The defaults of the top-level fields of an object: Conductor's `inputTemplate`.
-fn input_template(object: &ObjectType, defaults: &Defaults) -> Map<String, Value> {
+fn input_template(object: &ObjectType) -> Map<String, Value> {
     object
         .fields
         .iter()
-        .filter(|field| field.has_default)
         .filter_map(|field| {
-            defaults
-                .get(field.file, field.span.start)
-                .map(|value| (field.name.clone(), value))
+            let default = field.default.as_deref()?;
+            Some((field.name.clone(), node_to_json(default)))
         })
         .collect()
 }
@@ -807,7 +739,7 @@ struct Emitted {
     compensation: Option<Value>,
 }
 
-fn emit_workflow(checked: &CheckedWorkflow, defaults: &Defaults) -> Emitted {
+fn emit_workflow(checked: &CheckedWorkflow) -> Emitted {
     let workflow = checked.workflow;
     let mut emitter = Emitter::new(checked);
     let compensation_name = compensated_tasks(workflow).next().map(|_| {
@@ -897,7 +829,7 @@ fn emit_workflow(checked: &CheckedWorkflow, defaults: &Defaults) -> Emitted {
             .map(|field| Value::from(field.name.as_str()))
             .collect(),
     );
-    let template = input_template(&signature.inputs, defaults);
+    let template = input_template(&signature.inputs);
     if !template.is_empty() {
         def.insert("inputTemplate".into(), Value::Object(template));
     }
@@ -906,7 +838,6 @@ fn emit_workflow(checked: &CheckedWorkflow, defaults: &Defaults) -> Emitted {
         .as_ref()
         .map_or("workflow", |name| name.value.as_str());
     let mut schemas = SchemaBuilder {
-        defaults,
         definitions: Map::new(),
     };
     if !signature.inputs.fields.is_empty() {
@@ -1849,9 +1780,139 @@ fn kafka_request(request: &Node) -> Value {
     Value::Object(out)
 }
 
+// ----- text -------------------------------------------------------------------------------
+
+/// Indentation stops growing past this many levels of nesting (see [`to_json_text`]).
+pub const MAX_INDENT_LEVELS: usize = 12;
+
+/// The text `wfc compile` writes: JSON pretty-printed with two spaces per level and a final
+/// newline, except that indentation stops growing past [`MAX_INDENT_LEVELS`] levels. Plans
+/// nest forks inside forks (a workflow of thousands of tasks can nest dozens deep), and with
+/// ever-growing indentation the file grows with the square of the nesting; capped, it stays
+/// proportional to the workflow while shallow definitions read exactly as usual.
+pub fn to_json_text(value: &Value) -> String {
+    let mut out = Vec::with_capacity(4096);
+    let mut serializer = serde_json::Serializer::with_formatter(&mut out, CappedIndent::default());
+    if serde::Serialize::serialize(value, &mut serializer).is_err() {
+        return "null\n".to_string();
+    }
+    out.push(b'\n');
+    String::from_utf8(out).unwrap_or_else(|_| "null\n".to_string())
+}
+
+/// `serde_json`'s pretty formatter, with indentation capped at [`MAX_INDENT_LEVELS`].
+#[derive(Default)]
+struct CappedIndent {
+    depth: usize,
+    has_value: bool,
+}
+
+impl CappedIndent {
+    fn indent<W: ?Sized + std::io::Write>(&self, writer: &mut W) -> std::io::Result<()> {
+        const SPACES: &[u8] = &[b' '; 2 * MAX_INDENT_LEVELS];
+        writer.write_all(&SPACES[..2 * self.depth.min(MAX_INDENT_LEVELS)])
+    }
+}
+
+impl serde_json::ser::Formatter for CappedIndent {
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        writer.write_all(b"[")
+    }
+
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            writer.write_all(b"\n")?;
+            self.indent(writer)?;
+        }
+        writer.write_all(b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        writer.write_all(if first { b"\n" } else { b",\n" })?;
+        self.indent(writer)
+    }
+
+    fn end_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        _writer: &mut W,
+    ) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        writer.write_all(b"{")
+    }
+
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            writer.write_all(b"\n")?;
+            self.indent(writer)?;
+        }
+        writer.write_all(b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        writer.write_all(if first { b"\n" } else { b",\n" })?;
+        self.indent(writer)
+    }
+
+    fn begin_object_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+    ) -> std::io::Result<()> {
+        writer.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        _writer: &mut W,
+    ) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_text_is_pretty_with_capped_indentation() {
+        let shallow = serde_json::json!({"a": [1, {"b": []}, {}], "c": "d"});
+        assert_eq!(
+            to_json_text(&shallow),
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(&shallow).expect("serializes")
+            )
+        );
+        let mut deep = Value::from(1);
+        for _ in 0..40 {
+            deep = Value::Array(vec![deep]);
+        }
+        let text = to_json_text(&deep);
+        assert_eq!(serde_json::from_str::<Value>(&text).ok(), Some(deep));
+        let widest = text
+            .lines()
+            .map(|line| line.len() - line.trim_start().len())
+            .max();
+        assert_eq!(widest, Some(2 * MAX_INDENT_LEVELS));
+    }
 
     #[test]
     fn durations_in_conductor_text() {
