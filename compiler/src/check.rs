@@ -696,26 +696,31 @@ impl<'workflow> WorkflowChecker<'workflow> {
         self.diagnostics_extend(sink);
         // Variables: `variables:` literals and every `set:` value (types inferred without reporting).
         let mut fields: Vec<Field> = Vec::new();
-        let add_variable =
-            |fields: &mut Vec<Field>, name: &Spanned<String>, ty: Type, file: FileId| match fields
-                .iter_mut()
-                .find(|field| field.name == name.value)
-            {
-                Some(existing) => {
-                    if assignable(&ty, &existing.ty).is_err() {
-                        existing.ty = Type::Any;
+        // Position of each variable in `fields`: workflows can set thousands of them.
+        let mut positions: HashMap<String, usize> = HashMap::new();
+        let mut add_variable =
+            |fields: &mut Vec<Field>, name: &Spanned<String>, ty: Type, file: FileId| {
+                match positions.get(&name.value) {
+                    Some(&position) => {
+                        let existing = &mut fields[position];
+                        if assignable(&ty, &existing.ty).is_err() {
+                            existing.ty = Type::Any;
+                        }
+                    }
+                    None => {
+                        positions.insert(name.value.clone(), fields.len());
+                        fields.push(Field {
+                            name: name.value.clone(),
+                            ty,
+                            optional: false,
+                            default: None,
+                            description: None,
+                            deprecated: None,
+                            file,
+                            span: name.span,
+                        });
                     }
                 }
-                None => fields.push(Field {
-                    name: name.value.clone(),
-                    ty,
-                    optional: false,
-                    default: None,
-                    description: None,
-                    deprecated: None,
-                    file,
-                    span: name.span,
-                }),
             };
         for (name, value) in &workflow.variables {
             let ty = literal_type(value);
@@ -2616,9 +2621,15 @@ impl<'workflow> WorkflowChecker<'workflow> {
                                 self.variables.fields.iter().map(|field| field.name.clone()),
                             );
                         }
-                        let variables = Type::Object(self.variables.clone());
+                        // Taken, not cloned: a workflow can set thousands of variables and
+                        // read each of them.
+                        let variables = Type::Object(std::mem::take(&mut self.variables));
                         // A variable may not be set yet when it is read.
-                        self.follow(&variables, rest, "workflow.variables", &span_of)
+                        let ty = self.follow(&variables, rest, "workflow.variables", &span_of);
+                        if let Type::Object(variables) = variables {
+                            self.variables = variables;
+                        }
+                        ty
                     }
                     "output" => {
                         let outputs = self.outputs.clone();
