@@ -2928,11 +2928,17 @@ impl<'workflow> WorkflowChecker<'workflow> {
                 false,
             ),
             TaskKind::Parallel { branches } => {
+                // The JOIN's output is keyed by the task each branch ends with *as laid out*
+                // (a generated join when the branch forks again, a generated NOOP after a
+                // switch). Only a branch of one task that is not a switch is sure to end with
+                // it; other keys are not known here, so the object is open.
                 let mut fields = Vec::new();
                 for branch in branches {
-                    if let Some(last) = branch.last() {
-                        let name = workflow.task(*last).name.value.clone();
-                        let ty = self.output_type(*last);
+                    if let [only] = branch.as_slice()
+                        && !matches!(workflow.task(*only).kind, TaskKind::Switch { .. })
+                    {
+                        let name = workflow.task(*only).name.value.clone();
+                        let ty = self.output_type(*only);
                         fields.push((name, ty));
                     }
                 }
@@ -2940,7 +2946,7 @@ impl<'workflow> WorkflowChecker<'workflow> {
                     .iter()
                     .map(|(name, ty)| (name.as_str(), ty.clone()))
                     .collect();
-                Type::builtin_object(&borrowed, false)
+                Type::builtin_object(&borrowed, true)
             }
             TaskKind::ForEach {
                 target: for_each_target,
