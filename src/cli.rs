@@ -40,6 +40,9 @@ pub enum Command {
     ExplainRule(ExplainRuleArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
+    /// Print the help of every command as Markdown (docs/cli-reference.md).
+    #[command(hide = true)]
+    CliReference,
 }
 
 #[derive(Debug, Args)]

@@ -57,6 +57,7 @@ fn main() -> ExitCode {
         Command::Rules(args) => commands::rules::run(&args),
         Command::ExplainRule(args) => commands::rules::explain(&args),
         Command::Completions(args) => commands::completions::run(&args),
+        Command::CliReference => commands::reference::run(),
     };
     let exit = match result {
         Ok(exit) => exit,

@@ -6,4 +6,5 @@ pub mod compile;
 pub mod completions;
 pub mod explain;
 pub mod graph;
+pub mod reference;
 pub mod rules;
