@@ -28,6 +28,11 @@ pub enum Command {
     Check(CheckArgs),
     /// Compile workflows to Conductor JSON: one WorkflowDef per workflow and their TaskDefs.
     Compile(CompileArgs),
+    /// Show the plan of one workflow: waves and branches, the critical path, the estimated
+    /// makespan, and why two tasks do or do not run in parallel.
+    Explain(ExplainArgs),
+    /// Draw one workflow as a Mermaid or Graphviz graph, as written or as compiled.
+    Graph(GraphArgs),
     /// Convert Conductor WorkflowDef/TaskDef JSON into wfc YAML.
     Import(ImportArgs),
     /// List every rule, or print the rule reference as Markdown.
@@ -37,6 +42,9 @@ pub enum Command {
     ExplainRule(ExplainRuleArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
+    /// Print the help of every command as Markdown (docs/cli-reference.md).
+    #[command(hide = true)]
+    CliReference,
 }
 
 #[derive(Debug, Args)]
@@ -62,6 +70,50 @@ pub struct CheckArgs {
     /// Print diagnostics only: no summary line and no notes on stderr.
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The workflow file (`*.wf.yaml`); the files it imports are read too.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// Explain why these two tasks do or do not run in parallel (reference names).
+    #[arg(long, num_args = 2, value_names = ["TASK", "TASK"])]
+    pub why: Vec<String>,
+
+    /// Use this configuration file instead of looking for wfc.toml.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// The workflow file (`*.wf.yaml`); the files it imports are read too.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// The graph language.
+    #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
+    pub format: GraphFormat,
+
+    /// Draw the compiled Conductor definition (forks, joins, switch cases, loops) instead of the
+    /// tasks as written.
+    #[arg(long)]
+    pub plan: bool,
+
+    /// Use this configuration file instead of looking for wfc.toml.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// The languages `wfc graph` draws in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    /// Mermaid `flowchart` (renders in GitHub and GitLab Markdown).
+    Mermaid,
+    /// Graphviz DOT (`dot -Tsvg`).
+    Dot,
 }
 
 #[derive(Debug, Args)]

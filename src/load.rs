@@ -1,4 +1,5 @@
-//! Loading a project the way every analysing command does (`wfc check`, `wfc compile`):
+//! Loading a project the way every analysing command does (`wfc check`, `wfc compile`; one
+//! workflow for `wfc explain` and `wfc graph`, [`load_one_workflow`]):
 //!
 //! 1. Load the configuration: `--config FILE`, else the first `wfc.toml` found walking up from
 //!    the first path, else from the current directory. A configuration with mistakes is rendered
@@ -11,15 +12,15 @@
 use std::path::{Path, PathBuf};
 
 use wfc_compiler::config::Config;
-use wfc_compiler::diagnostic::{Diagnostic, Span, sort_diagnostics};
+use wfc_compiler::diagnostic::{Diagnostic, Severity, Span, sort_diagnostics};
 use wfc_compiler::project::{Analysis, FileSystemLoader, InputFile, analyze};
 use wfc_compiler::render;
 use wfc_compiler::rules;
 use wfc_compiler::source::SourceDb;
 
-use crate::Failure;
 use crate::files::{self, describe, display, relative_to};
 use crate::output::{self, Terminal};
+use crate::{Exit, Failure};
 
 /// Where `informationUri` in SARIF output points.
 const INFORMATION_URI: &str = "https://example.invalid/wfc";
@@ -221,4 +222,136 @@ fn report_not_utf8(
         diagnostics.push(diagnostic);
     }
     sort_diagnostics(diagnostics);
+}
+
+/// One workflow file, analysed without errors, for the commands that look at one workflow
+/// (`wfc explain`, `wfc graph`).
+#[derive(Debug)]
+pub struct OneWorkflow {
+    pub analysis: Analysis,
+    /// The workflow's position in `analysis.workflows` (and `analysis.scopes`).
+    pub index: usize,
+}
+
+impl OneWorkflow {
+    /// The workflow as the emitter and the explainer read it.
+    pub fn checked(&self) -> Option<wfc_compiler::emit::CheckedWorkflow<'_>> {
+        let workflow = self.analysis.workflows.get(self.index)?;
+        let scope = self.analysis.scopes.get(self.index)?;
+        let graph = self
+            .analysis
+            .graphs
+            .iter()
+            .find(|(file, _)| *file == workflow.file)
+            .map(|(_, graph)| graph)?;
+        Some(wfc_compiler::emit::CheckedWorkflow {
+            workflow,
+            scope,
+            graph,
+            sources: &self.analysis.sources,
+        })
+    }
+}
+
+/// Loads and analyses one workflow file, with the project around it: the files of its
+/// directory (sub-workflows named by `workflow:` resolve among them) and what it imports.
+/// Its problems are rendered like `wfc check` renders them; `Ok(Err(exit))` when the file has
+/// errors (`Exit::Problems`) or cannot be read or configured (`Exit::Failure`). Errors in other
+/// files of the directory do not stop it.
+pub fn load_one_workflow(
+    path: &Path,
+    config: Option<&Path>,
+    terminal: &Terminal,
+) -> Result<Result<OneWorkflow, Exit>, Failure> {
+    if path.is_dir() {
+        return Err(Failure::new(format!(
+            "`{}` is a directory; give one workflow file",
+            display(path)
+        )));
+    }
+    if !path.exists() {
+        return Err(Failure::new(format!("`{}` does not exist", display(path))));
+    }
+    let directory = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let target = std::fs::canonicalize(path).map_err(|error| {
+        Failure::new(format!(
+            "cannot read `{}`: {}",
+            display(path),
+            describe(&error)
+        ))
+    })?;
+    let same_file = |candidate: &str| {
+        std::fs::canonicalize(candidate).is_ok_and(|candidate| candidate == target)
+    };
+    let options = render_options(terminal, false);
+    let mut paths = vec![directory];
+    let request = Request {
+        paths: &paths,
+        config,
+        quiet: true,
+        format: render::Format::Human,
+    };
+    let Some(mut loaded) = load(request, &options, terminal)? else {
+        return Ok(Err(Exit::Failure));
+    };
+    // A file the directory's include patterns leave out is analysed when named.
+    if !loaded
+        .analysis
+        .given_files
+        .iter()
+        .any(|file| same_file(loaded.analysis.sources.path(*file)))
+    {
+        paths.push(path.to_path_buf());
+        let request = Request {
+            paths: &paths,
+            config,
+            quiet: true,
+            format: render::Format::Human,
+        };
+        let Some(reloaded) = load(request, &options, terminal)? else {
+            return Ok(Err(Exit::Failure));
+        };
+        loaded = reloaded;
+    }
+    let analysis = loaded.analysis;
+    let Some(file) = analysis
+        .given_files
+        .iter()
+        .copied()
+        .find(|file| same_file(analysis.sources.path(*file)))
+    else {
+        return Ok(Err(Exit::Failure));
+    };
+    let errors: Vec<_> = analysis
+        .diagnostics_of(file)
+        .filter(|diagnostic| diagnostic.severity == Severity::Error)
+        .cloned()
+        .collect();
+    if !errors.is_empty() {
+        output::print(&render::render(
+            render::Format::Human,
+            &analysis.sources,
+            &errors,
+            &options,
+        ));
+        terminal.error(&format!(
+            "`{}` has errors; fix them first (`wfc check` shows them all)",
+            display(path)
+        ));
+        return Ok(Err(Exit::Problems));
+    }
+    let index = analysis
+        .workflows
+        .iter()
+        .position(|workflow| workflow.file == file);
+    match index {
+        Some(index) => Ok(Ok(OneWorkflow { analysis, index })),
+        None => Err(Failure::new(format!(
+            "`{}` is not a workflow file (`*.wf.yaml`)",
+            display(path)
+        ))),
+    }
 }

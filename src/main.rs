@@ -52,10 +52,13 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => commands::check::run(&args, &terminal),
         Command::Compile(args) => commands::compile::run(&args, &terminal),
+        Command::Explain(args) => commands::explain::run(&args, &terminal),
+        Command::Graph(args) => commands::graph::run(&args, &terminal),
         Command::Import(args) => commands::import::run(&args, &terminal),
         Command::Rules(args) => commands::rules::run(&args),
         Command::ExplainRule(args) => commands::rules::explain(&args),
         Command::Completions(args) => commands::completions::run(&args),
+        Command::CliReference => commands::reference::run(),
     };
     let exit = match result {
         Ok(exit) => exit,

@@ -283,6 +283,22 @@ fn rules_markdown_is_up_to_date() {
 }
 
 #[test]
+fn cli_reference_is_up_to_date() {
+    let (code, stdout, _) = run(wfc().args(["cli-reference"]));
+    assert_eq!(code, 0);
+    assert!(stdout.contains("\n## `wfc check`\n"));
+    let committed = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/cli-reference.md"),
+    )
+    .unwrap_or_default();
+    assert!(
+        committed == stdout,
+        "docs/cli-reference.md is stale; regenerate it with \
+         `cargo run -q -- cli-reference > docs/cli-reference.md`"
+    );
+}
+
+#[test]
 fn explain_rule() {
     assert_cmd_snapshot!(wfc().args(["explain-rule", "WF002"]));
 }

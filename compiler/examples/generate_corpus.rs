@@ -1,5 +1,7 @@
 //! Writes a generated project for benchmarking the `wfc` binary:
-//! `cargo run --release -p wfc-compiler --example generate_corpus -- DIR FILES TASKS`.
+//! `cargo run --release -p wfc-compiler --example generate_corpus -- DIR FILES TASKS [chain|dag]`
+//! (`chain`, the default: realistic workflows, mostly chains with switches and fan-outs; `dag`:
+//! one workflow of TASKS tasks forming a random DAG that is not series-parallel, FILES ignored).
 
 #[path = "../benches/corpus/mod.rs"]
 mod corpus;
@@ -16,15 +18,19 @@ fn main() -> std::io::Result<()> {
         .next()
         .and_then(|value| value.parse().ok())
         .unwrap_or(60);
+    let project = match arguments.next().as_deref() {
+        Some("dag") => corpus::dag_project(tasks),
+        _ => corpus::project(files, tasks),
+    };
     std::fs::create_dir_all(&directory)?;
     let mut bytes = 0;
-    for (name, text) in corpus::project(files, tasks) {
+    let count = project.len();
+    for (name, text) in project {
         bytes += text.len();
         std::fs::write(directory.join(name), text)?;
     }
     eprintln!(
-        "wrote {} files, {bytes} bytes, to {}",
-        files + 1,
+        "wrote {count} files, {bytes} bytes, to {}",
         directory.display()
     );
     Ok(())

@@ -451,18 +451,49 @@ enum Reader {
 /// The dependencies between tasks: `(from, to)` means `to` runs after `from`. Both tasks are in
 /// the same task list (siblings); a read of a nested task is an edge to its top container in that
 /// list. Compensation reads add no edge.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// Besides the edges the planner needs, the graph keeps why each exists ([`TaskGraph::reasons`])
+/// and every typed read of a task's data ([`TaskGraph::reads`]), for `wfc explain` and
+/// `wfc graph`.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct TaskGraph {
+    /// Sorted, without duplicates.
     pub dependencies: Vec<(TaskId, TaskId)>,
+    /// Every dependency as found, in source order: several reasons may give one dependency.
+    pub reasons: Vec<Dependency>,
+    /// Every read of a task's data (`${ref.output…}`, `${ref.input…}`, …) that the checker
+    /// accepted, with the type it found, in source order.
+    pub reads: Vec<DataRead>,
+}
+
+/// Why a sibling runs after another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dependency {
+    /// The sibling that runs first (the target of the read, or its container in the list).
+    pub from: TaskId,
+    /// The sibling that runs after (the reader, or its container in the list).
+    pub to: TaskId,
+    /// The expression, `after:` entry or join reference that makes the dependency.
+    pub span: Span,
+    /// A read of data (`${...}`) rather than an ordering (`after:`, a join's `on:`).
+    pub is_data: bool,
+}
+
+/// A read of a task's data by a task or by the workflow's outputs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DataRead {
+    /// The reading task; `None` for the workflow's outputs and raw workflow fields.
+    pub reader: Option<TaskId>,
+    /// The task read.
+    pub target: TaskId,
+    /// The whole path inside `${...}`, e.g. `charge.output.receipt`.
+    pub span: Span,
+    /// The type of the value read.
+    pub ty: Type,
 }
 
 /// One edge of the task graph, between siblings of one task list.
-#[derive(Debug, Clone, Copy)]
-struct Edge {
-    from: TaskId,
-    to: TaskId,
-    span: Span,
-}
+type Edge = Dependency;
 
 /// Checks one workflow.
 pub struct WorkflowChecker<'workflow> {
@@ -490,6 +521,8 @@ pub struct WorkflowChecker<'workflow> {
     output_types: HashMap<TaskId, std::rc::Rc<Type>>,
     /// Set when an expression could not be parsed: anything may have been meant to be read.
     opaque_reads: bool,
+    /// Typed reads of task data, for [`TaskGraph::reads`].
+    reads: Vec<DataRead>,
 }
 
 impl<'workflow> WorkflowChecker<'workflow> {
@@ -520,6 +553,7 @@ impl<'workflow> WorkflowChecker<'workflow> {
             declared_task_outputs: HashMap::new(),
             output_types: HashMap::new(),
             opaque_reads: false,
+            reads: Vec::new(),
         };
         checker.prepare();
         checker
@@ -662,26 +696,31 @@ impl<'workflow> WorkflowChecker<'workflow> {
         self.diagnostics_extend(sink);
         // Variables: `variables:` literals and every `set:` value (types inferred without reporting).
         let mut fields: Vec<Field> = Vec::new();
-        let add_variable =
-            |fields: &mut Vec<Field>, name: &Spanned<String>, ty: Type, file: FileId| match fields
-                .iter_mut()
-                .find(|field| field.name == name.value)
-            {
-                Some(existing) => {
-                    if assignable(&ty, &existing.ty).is_err() {
-                        existing.ty = Type::Any;
+        // Position of each variable in `fields`: workflows can set thousands of them.
+        let mut positions: HashMap<String, usize> = HashMap::new();
+        let mut add_variable =
+            |fields: &mut Vec<Field>, name: &Spanned<String>, ty: Type, file: FileId| {
+                match positions.get(&name.value) {
+                    Some(&position) => {
+                        let existing = &mut fields[position];
+                        if assignable(&ty, &existing.ty).is_err() {
+                            existing.ty = Type::Any;
+                        }
+                    }
+                    None => {
+                        positions.insert(name.value.clone(), fields.len());
+                        fields.push(Field {
+                            name: name.value.clone(),
+                            ty,
+                            optional: false,
+                            default: None,
+                            description: None,
+                            deprecated: None,
+                            file,
+                            span: name.span,
+                        });
                     }
                 }
-                None => fields.push(Field {
-                    name: name.value.clone(),
-                    ty,
-                    optional: false,
-                    has_default: false,
-                    description: None,
-                    deprecated: None,
-                    file,
-                    span: name.span,
-                }),
             };
         for (name, value) in &workflow.variables {
             let ty = literal_type(value);
@@ -709,7 +748,7 @@ impl<'workflow> WorkflowChecker<'workflow> {
                     resolve_type(ty, &self.scope.types, self.file, None)
                 }),
                 optional: true,
-                has_default: false,
+                default: None,
                 description: output.description.clone(),
                 deprecated: None,
                 file: self.file,
@@ -769,7 +808,18 @@ impl<'workflow> WorkflowChecker<'workflow> {
             self.edges.iter().map(|edge| (edge.from, edge.to)).collect();
         dependencies.sort_unstable();
         dependencies.dedup();
-        (self.diagnostics, TaskGraph { dependencies })
+        // An expression typed twice (a value checked for two purposes) is one read.
+        let mut reads = std::mem::take(&mut self.reads);
+        reads.sort_by_key(|read| (read.span.start, read.span.end));
+        reads.dedup_by(|later, earlier| {
+            later.span == earlier.span && later.reader == earlier.reader
+        });
+        let graph = TaskGraph {
+            dependencies,
+            reasons: self.edges,
+            reads,
+        };
+        (self.diagnostics, graph)
     }
 
     /// The workflow's signature for parents: inputs and the inferred output types.
@@ -789,7 +839,7 @@ impl<'workflow> WorkflowChecker<'workflow> {
                     name: output.name.value.clone(),
                     optional: ty.is_optional(),
                     ty,
-                    has_default: false,
+                    default: None,
                     description: output.description.clone(),
                     deprecated: None,
                     file: self.file,
@@ -2248,7 +2298,7 @@ impl<'workflow> WorkflowChecker<'workflow> {
                     return None;
                 }
                 let declared = self.inputs.field(input)?;
-                (declared.optional && !declared.has_default).then(|| {
+                (declared.optional && !declared.has_default()).then(|| {
                     (
                         declared.file,
                         declared.span,
@@ -2396,7 +2446,7 @@ impl<'workflow> WorkflowChecker<'workflow> {
                             name: entry.key.as_str().unwrap_or_default().to_string(),
                             optional: ty.is_optional(),
                             ty,
-                            has_default: false,
+                            default: None,
                             description: None,
                             deprecated: None,
                             file: self.file,
@@ -2572,9 +2622,15 @@ impl<'workflow> WorkflowChecker<'workflow> {
                                 self.variables.fields.iter().map(|field| field.name.clone()),
                             );
                         }
-                        let variables = Type::Object(self.variables.clone());
+                        // Taken, not cloned: a workflow can set thousands of variables and
+                        // read each of them.
+                        let variables = Type::Object(std::mem::take(&mut self.variables));
                         // A variable may not be set yet when it is read.
-                        self.follow(&variables, rest, "workflow.variables", &span_of)
+                        let ty = self.follow(&variables, rest, "workflow.variables", &span_of);
+                        if let Type::Object(variables) = variables {
+                            self.variables = variables;
+                        }
+                        ty
                     }
                     "output" => {
                         let outputs = self.outputs.clone();
@@ -2661,55 +2717,79 @@ impl<'workflow> WorkflowChecker<'workflow> {
                     return Type::Any;
                 }
                 let optional = self.flow(reader, target, span_of(range), true);
-                if self.raw_refs.contains_key(name.as_str()) {
-                    // A task nested inside raw Conductor JSON: its shape is unknown.
-                    return Type::Any;
-                }
-                let Some(first) = segments.first() else {
-                    return Type::Any;
-                };
-                let SegmentKind::Field(field) = kind_of(first) else {
-                    return Type::Any;
-                };
-                let rest = &segments[1..];
-                let ty = match field.as_str() {
-                    "output" => {
-                        self.read_outputs.insert(target);
-                        let output = self.cached_output_type(target);
-                        self.follow(&output, rest, &format!("{name}.output"), &span_of)
+                let read = 'read: {
+                    if self.raw_refs.contains_key(name.as_str()) {
+                        // A task nested inside raw Conductor JSON: its shape is unknown.
+                        break 'read Type::Any;
                     }
-                    "input" => {
-                        let input = self.input_type(target);
-                        self.follow(&input, rest, &format!("{name}.input"), &span_of)
-                    }
-                    other => match task_metadata_type(other) {
-                        Some(ty) => self.follow(&ty, rest, &format!("{name}.{other}"), &span_of),
-                        None => {
-                            let mut diagnostic = Diagnostic::new(
-                                &rules::unknown_field::RULE,
-                                self.file,
-                                span_of(&first.range()),
-                                format!("task `{name}` has no field `{other}`"),
-                            );
-                            diagnostic = match suggest::closest(other, TASK_FIELDS.iter().copied())
-                            {
-                                Some(candidate) => diagnostic
-                                    .with_label(format!("did you mean `{candidate}`?"))
-                                    .with_replacement(format!("use `{candidate}`"), candidate),
-                                None => match containing(other, TASK_FIELDS.iter().copied()) {
-                                    Some(candidate) => diagnostic
-                                        .with_label(format!("did you mean `{candidate}`?")),
-                                    None => diagnostic
-                                        .with_label("not a task field")
-                                        .with_help("read `.output.FIELD` or `.input.FIELD`"),
-                                },
-                            };
-                            self.report(diagnostic);
-                            Type::Error
+                    let Some(first) = segments.first() else {
+                        break 'read Type::Any;
+                    };
+                    let SegmentKind::Field(field) = kind_of(first) else {
+                        break 'read Type::Any;
+                    };
+                    let rest = &segments[1..];
+                    let ty = match field.as_str() {
+                        "output" => {
+                            self.read_outputs.insert(target);
+                            let output = self.cached_output_type(target);
+                            self.follow(&output, rest, &format!("{name}.output"), &span_of)
                         }
-                    },
+                        "input" => {
+                            let input = self.input_type(target);
+                            self.follow(&input, rest, &format!("{name}.input"), &span_of)
+                        }
+                        other => match task_metadata_type(other) {
+                            Some(ty) => {
+                                self.follow(&ty, rest, &format!("{name}.{other}"), &span_of)
+                            }
+                            None => {
+                                let mut diagnostic = Diagnostic::new(
+                                    &rules::unknown_field::RULE,
+                                    self.file,
+                                    span_of(&first.range()),
+                                    format!("task `{name}` has no field `{other}`"),
+                                );
+                                diagnostic =
+                                    match suggest::closest(other, TASK_FIELDS.iter().copied()) {
+                                        Some(candidate) => diagnostic
+                                            .with_label(format!("did you mean `{candidate}`?"))
+                                            .with_replacement(
+                                                format!("use `{candidate}`"),
+                                                candidate,
+                                            ),
+                                        None => {
+                                            match containing(other, TASK_FIELDS.iter().copied()) {
+                                                Some(candidate) => diagnostic.with_label(format!(
+                                                    "did you mean `{candidate}`?"
+                                                )),
+                                                None => diagnostic
+                                                    .with_label("not a task field")
+                                                    .with_help(
+                                                        "read `.output.FIELD` or `.input.FIELD`",
+                                                    ),
+                                            }
+                                        }
+                                    };
+                                self.report(diagnostic);
+                                Type::Error
+                            }
+                        },
+                    };
+                    if optional { ty.optional() } else { ty }
                 };
-                if optional { ty.optional() } else { ty }
+                if self.reporting && !matches!(read, Type::Error) {
+                    self.reads.push(DataRead {
+                        reader: match reader {
+                            Reader::Task(task) => Some(task),
+                            _ => None,
+                        },
+                        target,
+                        span: span_of(&expression.inner),
+                        ty: read.clone(),
+                    });
+                }
+                read
             }
         }
     }
@@ -2744,7 +2824,7 @@ impl<'workflow> WorkflowChecker<'workflow> {
                 }
                 (SegmentKind::Field(name), Type::Object(object)) => match object.field(name) {
                     Some(field) => {
-                        if field.optional && !field.has_default {
+                        if field.optional && !field.has_default() {
                             optional = true;
                         }
                         field.ty.clone()
@@ -2856,11 +2936,17 @@ impl<'workflow> WorkflowChecker<'workflow> {
                 false,
             ),
             TaskKind::Parallel { branches } => {
+                // The JOIN's output is keyed by the task each branch ends with *as laid out*
+                // (a generated join when the branch forks again, a generated NOOP after a
+                // switch). Only a branch of one task that is not a switch is sure to end with
+                // it; other keys are not known here, so the object is open.
                 let mut fields = Vec::new();
                 for branch in branches {
-                    if let Some(last) = branch.last() {
-                        let name = workflow.task(*last).name.value.clone();
-                        let ty = self.output_type(*last);
+                    if let [only] = branch.as_slice()
+                        && !matches!(workflow.task(*only).kind, TaskKind::Switch { .. })
+                    {
+                        let name = workflow.task(*only).name.value.clone();
+                        let ty = self.output_type(*only);
                         fields.push((name, ty));
                     }
                 }
@@ -2868,7 +2954,7 @@ impl<'workflow> WorkflowChecker<'workflow> {
                     .iter()
                     .map(|(name, ty)| (name.as_str(), ty.clone()))
                     .collect();
-                Type::builtin_object(&borrowed, false)
+                Type::builtin_object(&borrowed, true)
             }
             TaskKind::ForEach {
                 target: for_each_target,
@@ -2913,7 +2999,7 @@ impl<'workflow> WorkflowChecker<'workflow> {
                                 name: "subWorkflowId".into(),
                                 ty: Type::String,
                                 optional: false,
-                                has_default: false,
+                                default: None,
                                 description: None,
                                 deprecated: None,
                                 file: self.file,
@@ -3126,6 +3212,7 @@ impl<'workflow> WorkflowChecker<'workflow> {
             from: target_item,
             to: reader_item,
             span,
+            is_data,
         });
         // Containers strictly inside the shared one decide whether the target may not run.
         self.nested_optional(&target_chain, common + 1)
@@ -3218,9 +3305,12 @@ impl<'workflow> WorkflowChecker<'workflow> {
             for task in list {
                 index_of.insert(*task, graph.add_node(*task));
             }
+            // `find_edge` scans a node's edges: a task read by every other one would make
+            // that quadratic, so duplicates are found by hashing.
+            let mut added: HashSet<(NodeIndex, NodeIndex)> = HashSet::with_capacity(edges.len());
             for edge in edges {
                 if let (Some(from), Some(to)) = (index_of.get(&edge.from), index_of.get(&edge.to))
-                    && graph.find_edge(*from, *to).is_none()
+                    && added.insert((*from, *to))
                 {
                     graph.add_edge(*from, *to, edge.span);
                 }

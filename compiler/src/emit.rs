@@ -9,7 +9,7 @@
 //! # Task lists
 //!
 //! A wfc task list is a graph (sibling dependencies from references and `after:`); Conductor runs
-//! a list in order. Each list is laid out by [`plan_list`] into a series-parallel shape, and each
+//! a list in order. Each list is laid out by [`crate::layout`] into a series-parallel shape, and each
 //! `Parallel` of that shape becomes a generated `FORK_JOIN` followed by a `JOIN` on the last task
 //! of each branch. Generated reference names never collide with the author's (see [`RefNames`]).
 //!
@@ -36,19 +36,19 @@
 //! follow the author's order or the layout, and `$defs`/TaskDefs are ordered by first use and
 //! by name. The same input gives byte-identical JSON.
 
-use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use serde_json::{Map, Number, Value};
 
 use crate::check::{Scope, TaskGraph, WorkflowChecker};
 use crate::expression;
+use crate::layout::Layout;
 use crate::lower::parse_duration_ms;
 use crate::model::{
     COMPENSATION_SLOT, Container, ForEachTarget, SwitchSelector, Task, TaskId, TaskKind, WaitMode,
     Worker, Workflow, WorkflowTarget,
 };
-use crate::plan::{self, Plan, PlanInput};
+use crate::plan::Plan;
 use crate::project::Analysis;
 use crate::source::{FileId, SourceDb};
 use crate::syntax::{self, Node, NodeKind, PlainValue, Style};
@@ -69,7 +69,7 @@ pub struct CheckedWorkflow<'a> {
     pub scope: &'a Scope,
     /// The sibling dependencies found by the checker.
     pub graph: &'a TaskGraph,
-    /// The sources, for the workflow's own signature and for field defaults.
+    /// The sources, for the workflow's own signature.
     pub sources: &'a SourceDb,
 }
 
@@ -101,7 +101,6 @@ pub struct Compiled {
 /// project. Callers compile only analyses without errors; on others the output is
 /// whatever the model holds, never a panic.
 pub fn compile(analysis: &Analysis) -> Result<Compiled, Vec<String>> {
-    let defaults = Defaults::new(&analysis.sources);
     let mut compiled = Compiled::default();
     // Worker name → (contract, owner of the first workflow using it).
     let mut workers: HashMap<String, (&Worker, Option<String>)> = HashMap::new();
@@ -126,7 +125,7 @@ pub fn compile(analysis: &Analysis) -> Result<Compiled, Vec<String>> {
             graph,
             sources: &analysis.sources,
         };
-        let emitted = emit_workflow(&checked, &defaults);
+        let emitted = emit_workflow(&checked);
         let name = workflow
             .name
             .as_ref()
@@ -209,23 +208,21 @@ pub fn compile(analysis: &Analysis) -> Result<Compiled, Vec<String>> {
     names.sort();
     for name in names {
         let (worker, owner) = &workers[name];
-        compiled
-            .task_defs
-            .push(emit_task_def(worker, owner.as_deref(), &defaults));
+        compiled.task_defs.push(task_def(worker, owner.as_deref()));
     }
     Ok(compiled)
 }
 
 /// The WorkflowDef of one checked workflow.
 pub fn workflow_def(checked: &CheckedWorkflow) -> Value {
-    emit_workflow(checked, &Defaults::new(checked.sources)).definition
+    emit_workflow(checked).definition
 }
 
 /// The WorkflowDef of one checked workflow and, when any of its tasks has a `compensate:`, the
 /// WorkflowDef of its compensation workflow (named [`compensation_workflow_name`]), which the
 /// first one names as its `failureWorkflow`.
 pub fn workflow_defs(checked: &CheckedWorkflow) -> (Value, Option<Value>) {
-    let emitted = emit_workflow(checked, &Defaults::new(checked.sources));
+    let emitted = emit_workflow(checked);
     (emitted.definition, emitted.compensation)
 }
 
@@ -235,12 +232,6 @@ pub const COMPENSATION_SUFFIX: &str = "_compensation";
 /// The name of the compensation workflow of the workflow `name`.
 pub fn compensation_workflow_name(name: &str) -> String {
     format!("{name}{COMPENSATION_SUFFIX}")
-}
-
-/// The TaskDef of a worker contract. `fallback_owner` (the owner of a workflow using it) is the
-/// `ownerEmail` when the contract has no `owner`.
-pub fn task_def(worker: &Worker, fallback_owner: Option<&str>, sources: &SourceDb) -> Value {
-    emit_task_def(worker, fallback_owner, &Defaults::new(sources))
 }
 
 /// The worker contracts a workflow uses, by name (sorted).
@@ -352,69 +343,14 @@ fn has_expressions(text: &str) -> bool {
     expression::scan(text).expressions().next().is_some()
 }
 
-// ----- field defaults -----------------------------------------------------------------------
-
-/// The `default:` values of field declarations, found by re-reading the declaring file (the
-/// model keeps only that a field has a default). Keyed by the field's key span, which is what
-/// [`crate::types::Field::span`] holds.
-struct Defaults<'a> {
-    sources: &'a SourceDb,
-    files: RefCell<HashMap<FileId, HashMap<u32, Node>>>,
-}
-
-impl<'a> Defaults<'a> {
-    fn new(sources: &'a SourceDb) -> Defaults<'a> {
-        Defaults {
-            sources,
-            files: RefCell::new(HashMap::new()),
-        }
-    }
-
-    /// The default of the field declared at `key_start` in `file`, as JSON.
-    fn get(&self, file: FileId, key_start: u32) -> Option<Value> {
-        let mut files = self.files.borrow_mut();
-        let declared = files.entry(file).or_insert_with(|| {
-            let mut found = HashMap::new();
-            let parsed = syntax::parse(file, self.sources.text(file));
-            if let Some(root) = &parsed.root {
-                collect_defaults(root, &mut found);
-            }
-            found
-        });
-        declared.get(&key_start).map(node_to_json)
-    }
-}
-
-fn collect_defaults(root: &Node, found: &mut HashMap<u32, Node>) {
-    let mut pending = vec![root];
-    while let Some(node) = pending.pop() {
-        match &node.kind {
-            NodeKind::Mapping(entries) => {
-                for entry in entries {
-                    let value = &entry.value;
-                    if value.get("type").is_some_and(|ty| ty.as_scalar().is_some())
-                        && let Some(default) = value.get("default")
-                    {
-                        found.insert(entry.key.span.start, default.clone());
-                    }
-                    pending.push(value);
-                }
-            }
-            NodeKind::Sequence(items) => pending.extend(items),
-            NodeKind::Scalar(_) => {}
-        }
-    }
-}
-
 // ----- JSON Schemas -------------------------------------------------------------------------
 
 /// Builds the JSON Schema of types, collecting named types into `$defs`.
-struct SchemaBuilder<'d, 'a> {
-    defaults: &'d Defaults<'a>,
+struct SchemaBuilder {
     definitions: Map<String, Value>,
 }
 
-impl SchemaBuilder<'_, '_> {
+impl SchemaBuilder {
     fn schema(&mut self, ty: &Type) -> Value {
         let mut schema = Map::new();
         match ty {
@@ -482,10 +418,8 @@ impl SchemaBuilder<'_, '_> {
             if let Some(description) = &field.description {
                 property.insert("description".into(), description.as_str().into());
             }
-            if field.has_default
-                && let Some(default) = self.defaults.get(field.file, field.span.start)
-            {
-                property.insert("default".into(), default);
+            if let Some(default) = &field.default {
+                property.insert("default".into(), node_to_json(default));
             }
             if field.deprecated.is_some() {
                 property.insert("deprecated".into(), true.into());
@@ -572,7 +506,9 @@ fn nullable(schema: Value) -> Value {
 
 // ----- TaskDefs -----------------------------------------------------------------------------
 
-fn emit_task_def(worker: &Worker, fallback_owner: Option<&str>, defaults: &Defaults) -> Value {
+/// The TaskDef of a worker contract. `fallback_owner` (the owner of a workflow using it) is the
+/// `ownerEmail` when the contract has no `owner`.
+pub fn task_def(worker: &Worker, fallback_owner: Option<&str>) -> Value {
     let settings = &worker.settings;
     let mut def = Map::new();
     def.insert("name".into(), worker.name.value.as_str().into());
@@ -674,12 +610,11 @@ fn emit_task_def(worker: &Worker, fallback_owner: Option<&str>, defaults: &Defau
     };
     def.insert("inputKeys".into(), keys(&worker.input));
     def.insert("outputKeys".into(), keys(&worker.output));
-    let template = input_template(&worker.input, defaults);
+    let template = input_template(&worker.input);
     if !template.is_empty() {
         def.insert("inputTemplate".into(), Value::Object(template));
     }
     let mut schemas = SchemaBuilder {
-        defaults,
         definitions: Map::new(),
     };
     if !worker.input.fields.is_empty() {
@@ -699,65 +634,18 @@ fn emit_task_def(worker: &Worker, fallback_owner: Option<&str>, defaults: &Defau
 }
 
 /// The defaults of the top-level fields of an object: Conductor's `inputTemplate`.
-fn input_template(object: &ObjectType, defaults: &Defaults) -> Map<String, Value> {
+fn input_template(object: &ObjectType) -> Map<String, Value> {
     object
         .fields
         .iter()
-        .filter(|field| field.has_default)
         .filter_map(|field| {
-            defaults
-                .get(field.file, field.span.start)
-                .map(|value| (field.name.clone(), value))
+            let default = field.default.as_deref()?;
+            Some((field.name.clone(), node_to_json(default)))
         })
         .collect()
 }
 
 // ----- layout -------------------------------------------------------------------------------
-
-/// Lays out one task list with the planner ([`plan::plan`]): `weights[i]` is the estimated
-/// duration of unit `i` (units are numbered in the author's order), each edge `(a, b)` says `b`
-/// runs after `a`. A list the planner refuses (a cycle, never in a checked workflow) becomes a
-/// topological sequence.
-pub fn plan_list(weights: &[u64], edges: &[(usize, usize)]) -> Plan {
-    let input = PlanInput {
-        weights: weights.to_vec(),
-        edges: edges.to_vec(),
-    };
-    plan::plan(&input).unwrap_or_else(|_| topological_sequence(weights.len(), edges))
-}
-
-/// The units in a topological order that prefers the author's order: the ready unit with the
-/// smallest number comes first. Units on a cycle follow in the author's order.
-pub fn topological_sequence(units: usize, edges: &[(usize, usize)]) -> Plan {
-    let mut successors: Vec<Vec<usize>> = vec![Vec::new(); units];
-    let mut indegree = vec![0usize; units];
-    for &(from, to) in edges {
-        if from < units && to < units && from != to {
-            successors[from].push(to);
-            indegree[to] += 1;
-        }
-    }
-    let mut ready: BTreeSet<usize> = (0..units).filter(|unit| indegree[*unit] == 0).collect();
-    let mut order = Vec::with_capacity(units);
-    let mut placed = vec![false; units];
-    while let Some(unit) = ready.pop_first() {
-        order.push(unit);
-        placed[unit] = true;
-        for &next in &successors[unit] {
-            indegree[next] -= 1;
-            if indegree[next] == 0 {
-                ready.insert(next);
-            }
-        }
-    }
-    order.extend((0..units).filter(|unit| !placed[*unit]));
-    let mut plans: Vec<Plan> = order.into_iter().map(Plan::Task).collect();
-    if plans.len() == 1 {
-        plans.remove(0)
-    } else {
-        Plan::Sequence(plans)
-    }
-}
 
 /// Reference names: the author's (also those inside raw JSON) and the generated ones.
 struct RefNames {
@@ -854,7 +742,7 @@ struct Emitted {
     compensation: Option<Value>,
 }
 
-fn emit_workflow(checked: &CheckedWorkflow, defaults: &Defaults) -> Emitted {
+fn emit_workflow(checked: &CheckedWorkflow) -> Emitted {
     let workflow = checked.workflow;
     let mut emitter = Emitter::new(checked);
     let compensation_name = compensated_tasks(workflow).next().map(|_| {
@@ -944,7 +832,7 @@ fn emit_workflow(checked: &CheckedWorkflow, defaults: &Defaults) -> Emitted {
             .map(|field| Value::from(field.name.as_str()))
             .collect(),
     );
-    let template = input_template(&signature.inputs, defaults);
+    let template = input_template(&signature.inputs);
     if !template.is_empty() {
         def.insert("inputTemplate".into(), Value::Object(template));
     }
@@ -953,7 +841,6 @@ fn emit_workflow(checked: &CheckedWorkflow, defaults: &Defaults) -> Emitted {
         .as_ref()
         .map_or("workflow", |name| name.value.as_str());
     let mut schemas = SchemaBuilder {
-        defaults,
         definitions: Map::new(),
     };
     if !signature.inputs.fields.is_empty() {
@@ -1331,21 +1218,16 @@ fn rewrite_template(
 struct Emitter<'a> {
     workflow: &'a Workflow,
     scope: &'a Scope,
-    /// Successors of each task among its siblings.
-    successors: HashMap<TaskId, Vec<TaskId>>,
+    layout: Layout<'a>,
     names: RefNames,
 }
 
 impl<'a> Emitter<'a> {
     fn new(checked: &CheckedWorkflow<'a>) -> Emitter<'a> {
-        let mut successors: HashMap<TaskId, Vec<TaskId>> = HashMap::new();
-        for &(from, to) in &checked.graph.dependencies {
-            successors.entry(from).or_default().push(to);
-        }
         Emitter {
             workflow: checked.workflow,
             scope: checked.scope,
-            successors,
+            layout: Layout::new(checked.workflow, checked.graph),
             names: RefNames::new(checked.workflow),
         }
     }
@@ -1355,81 +1237,11 @@ impl<'a> Emitter<'a> {
         workflow.task(id)
     }
 
-    /// The sibling edges of a list, as positions in it.
-    fn edges(&self, list: &[TaskId]) -> Vec<(usize, usize)> {
-        let position: HashMap<TaskId, usize> = list
-            .iter()
-            .enumerate()
-            .map(|(index, id)| (*id, index))
-            .collect();
-        let mut edges = Vec::new();
-        for (from, id) in list.iter().enumerate() {
-            for next in self.successors.get(id).map_or(&[][..], Vec::as_slice) {
-                if let Some(&to) = position.get(next)
-                    && to != from
-                {
-                    edges.push((from, to));
-                }
-            }
-        }
-        edges.sort_unstable();
-        edges.dedup();
-        edges
-    }
-
-    /// Estimated duration of a task in seconds (1 when unknown); a compound task takes the
-    /// longest path through its lists.
-    fn weight(&self, id: TaskId, depth: usize) -> u64 {
-        let task = self.task(id);
-        if let Some(estimate) = task.estimate_ms {
-            return seconds(estimate).max(1);
-        }
-        if depth > 64 {
-            return 1;
-        }
-        task.kind
-            .bodies()
-            .iter()
-            .map(|(_, list)| self.list_weight(list, depth + 1))
-            .max()
-            .unwrap_or(1)
-            .max(1)
-    }
-
-    fn list_weight(&self, list: &[TaskId], depth: usize) -> u64 {
-        let weights: Vec<u64> = list.iter().map(|id| self.weight(*id, depth)).collect();
-        plan::critical_path(&weights, &self.edges(list))
-    }
-
     /// Lays out and emits one task list.
     fn list(&mut self, list: &[TaskId]) -> Vec<Value> {
-        let edges = self.edges(list);
-        let units = glue_units(self.workflow, list, &edges);
-        let mut unit_of = vec![0usize; list.len()];
-        for (unit, members) in units.iter().enumerate() {
-            for member in members {
-                unit_of[*member] = unit;
-            }
-        }
-        let mut unit_edges: Vec<(usize, usize)> = edges
-            .iter()
-            .map(|(from, to)| (unit_of[*from], unit_of[*to]))
-            .filter(|(from, to)| from != to)
-            .collect();
-        unit_edges.sort_unstable();
-        unit_edges.dedup();
-        let weights: Vec<u64> = units
-            .iter()
-            .map(|members| {
-                members
-                    .iter()
-                    .map(|member| self.weight(list[*member], 0))
-                    .sum()
-            })
-            .collect();
-        let shape = plan_list(&weights, &unit_edges);
+        let layout = self.layout.list(list);
         let mut out = Vec::new();
-        self.shape(&shape, &units, list, &mut out);
+        self.shape(&layout.shape, &layout.units, list, &mut out);
         out
     }
 
@@ -1891,82 +1703,6 @@ fn header(
     object
 }
 
-/// Raw forks (`FORK_JOIN`/`FORK_JOIN_DYNAMIC` written as raw JSON) and the `join` that waits
-/// for them must be adjacent: such a pair is one unit of the layout. Every other task is a unit
-/// of its own. Units are numbered by their first task, in the author's order.
-fn glue_units(workflow: &Workflow, list: &[TaskId], edges: &[(usize, usize)]) -> Vec<Vec<usize>> {
-    let is_raw_fork = |id: TaskId| {
-        matches!(
-            &workflow.task(id).kind,
-            TaskKind::Raw { task_type: Some(task_type), .. }
-                if matches!(task_type.value.as_str(), "FORK_JOIN" | "FORK_JOIN_DYNAMIC")
-        )
-    };
-    let is_join = |id: TaskId| match &workflow.task(id).kind {
-        TaskKind::Join { .. } => true,
-        TaskKind::Raw {
-            task_type: Some(task_type),
-            ..
-        } => task_type.value == "JOIN",
-        _ => false,
-    };
-    let mut partner: Vec<Option<usize>> = vec![None; list.len()];
-    let mut glued = vec![false; list.len()];
-    for (fork, id) in list.iter().enumerate() {
-        if !is_raw_fork(*id) {
-            continue;
-        }
-        let join = edges
-            .iter()
-            .filter(|(from, to)| *from == fork && !glued[*to] && is_join(list[*to]))
-            .map(|(_, to)| *to)
-            .min();
-        // Gluing is only possible when nothing else lies on a path between the two.
-        if let Some(join) = join
-            && !reaches_indirectly(list.len(), edges, fork, join)
-        {
-            partner[fork] = Some(join);
-            glued[join] = true;
-            glued[fork] = true;
-        }
-    }
-    let mut units = Vec::new();
-    for index in 0..list.len() {
-        if let Some(join) = partner[index] {
-            units.push(vec![index, join]);
-        } else if !glued[index] {
-            units.push(vec![index]);
-        }
-    }
-    units
-}
-
-/// Whether `to` is reachable from `from` through at least one other node.
-fn reaches_indirectly(nodes: usize, edges: &[(usize, usize)], from: usize, to: usize) -> bool {
-    let mut seen = vec![false; nodes];
-    let mut pending: Vec<usize> = edges
-        .iter()
-        .filter(|(source, target)| *source == from && *target != to)
-        .map(|(_, target)| *target)
-        .collect();
-    while let Some(node) = pending.pop() {
-        if node == to {
-            return true;
-        }
-        if node >= nodes || seen[node] {
-            continue;
-        }
-        seen[node] = true;
-        pending.extend(
-            edges
-                .iter()
-                .filter(|(source, _)| *source == node)
-                .map(|(_, target)| *target),
-        );
-    }
-    false
-}
-
 /// `inputParameters.http_request` of an HTTP task.
 fn http_request(request: &Node) -> Value {
     let mut out = Map::new();
@@ -2047,9 +1783,139 @@ fn kafka_request(request: &Node) -> Value {
     Value::Object(out)
 }
 
+// ----- text -------------------------------------------------------------------------------
+
+/// Indentation stops growing past this many levels of nesting (see [`to_json_text`]).
+pub const MAX_INDENT_LEVELS: usize = 12;
+
+/// The text `wfc compile` writes: JSON pretty-printed with two spaces per level and a final
+/// newline, except that indentation stops growing past [`MAX_INDENT_LEVELS`] levels. Plans
+/// nest forks inside forks (a workflow of thousands of tasks can nest dozens deep), and with
+/// ever-growing indentation the file grows with the square of the nesting; capped, it stays
+/// proportional to the workflow while shallow definitions read exactly as usual.
+pub fn to_json_text(value: &Value) -> String {
+    let mut out = Vec::with_capacity(4096);
+    let mut serializer = serde_json::Serializer::with_formatter(&mut out, CappedIndent::default());
+    if serde::Serialize::serialize(value, &mut serializer).is_err() {
+        return "null\n".to_string();
+    }
+    out.push(b'\n');
+    String::from_utf8(out).unwrap_or_else(|_| "null\n".to_string())
+}
+
+/// `serde_json`'s pretty formatter, with indentation capped at [`MAX_INDENT_LEVELS`].
+#[derive(Default)]
+struct CappedIndent {
+    depth: usize,
+    has_value: bool,
+}
+
+impl CappedIndent {
+    fn indent<W: ?Sized + std::io::Write>(&self, writer: &mut W) -> std::io::Result<()> {
+        const SPACES: &[u8] = &[b' '; 2 * MAX_INDENT_LEVELS];
+        writer.write_all(&SPACES[..2 * self.depth.min(MAX_INDENT_LEVELS)])
+    }
+}
+
+impl serde_json::ser::Formatter for CappedIndent {
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        writer.write_all(b"[")
+    }
+
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            writer.write_all(b"\n")?;
+            self.indent(writer)?;
+        }
+        writer.write_all(b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        writer.write_all(if first { b"\n" } else { b",\n" })?;
+        self.indent(writer)
+    }
+
+    fn end_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        _writer: &mut W,
+    ) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        writer.write_all(b"{")
+    }
+
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            writer.write_all(b"\n")?;
+            self.indent(writer)?;
+        }
+        writer.write_all(b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        writer.write_all(if first { b"\n" } else { b",\n" })?;
+        self.indent(writer)
+    }
+
+    fn begin_object_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+    ) -> std::io::Result<()> {
+        writer.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        _writer: &mut W,
+    ) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_text_is_pretty_with_capped_indentation() {
+        let shallow = serde_json::json!({"a": [1, {"b": []}, {}], "c": "d"});
+        assert_eq!(
+            to_json_text(&shallow),
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(&shallow).expect("serializes")
+            )
+        );
+        let mut deep = Value::from(1);
+        for _ in 0..40 {
+            deep = Value::Array(vec![deep]);
+        }
+        let text = to_json_text(&deep);
+        assert_eq!(serde_json::from_str::<Value>(&text).ok(), Some(deep));
+        let widest = text
+            .lines()
+            .map(|line| line.len() - line.trim_start().len())
+            .max();
+        assert_eq!(widest, Some(2 * MAX_INDENT_LEVELS));
+    }
 
     #[test]
     fn durations_in_conductor_text() {
@@ -2059,21 +1925,6 @@ mod tests {
         assert_eq!(conductor_duration(5_400_000), "1 hour 30 minutes");
         assert_eq!(conductor_duration(3 * 86_400_000), "3 days");
         assert_eq!(conductor_duration(86_400_000 + 1_000), "1 day 1 second");
-    }
-
-    #[test]
-    fn topological_sequence_prefers_author_order() {
-        assert_eq!(topological_sequence(1, &[]), Plan::Task(0));
-        assert_eq!(topological_sequence(0, &[]), Plan::Sequence(Vec::new()));
-        assert_eq!(
-            topological_sequence(3, &[(2, 0)]),
-            Plan::Sequence(vec![Plan::Task(1), Plan::Task(2), Plan::Task(0)])
-        );
-        // A cycle never loses a unit.
-        assert_eq!(
-            topological_sequence(3, &[(0, 1), (1, 0)]),
-            Plan::Sequence(vec![Plan::Task(2), Plan::Task(0), Plan::Task(1)])
-        );
     }
 
     #[test]

@@ -466,7 +466,7 @@ impl Lowerer {
             name: name.to_string(),
             ty: Type::Error,
             optional: marked_optional,
-            has_default: false,
+            default: None,
             description: None,
             deprecated: None,
             file: self.file,
@@ -545,7 +545,7 @@ impl Lowerer {
             field.optional = true;
         }
         if let Some(default) = default {
-            field.has_default = true;
+            field.default = Some(std::sync::Arc::new(default.clone()));
             field.optional = true;
             if let Some((wrong, problem)) = literal_mismatch(default, &ty) {
                 let help = if is_quoted_non_string(wrong) {

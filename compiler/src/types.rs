@@ -41,12 +41,20 @@ pub struct Field {
     pub ty: Type,
     /// Callers may leave it out (written `name?`, `optional: true`, or having a default).
     pub optional: bool,
-    pub has_default: bool,
+    /// The declared default value (shared: fields are cloned with their types).
+    pub default: Option<std::sync::Arc<crate::syntax::Node>>,
     pub description: Option<String>,
     pub deprecated: Option<String>,
     /// Where the field is declared.
     pub file: FileId,
     pub span: Span,
+}
+
+impl Field {
+    /// Whether the declaration gives a default value.
+    pub fn has_default(&self) -> bool {
+        self.default.is_some()
+    }
 }
 
 /// An object type: named fields. `open` objects accept (and give `any` for) undeclared fields.
@@ -79,7 +87,7 @@ impl Type {
                     name: (*name).to_string(),
                     ty: ty.clone(),
                     optional: false,
-                    has_default: false,
+                    default: None,
                     description: None,
                     deprecated: None,
                     file: FileId::default(),

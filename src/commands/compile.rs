@@ -107,11 +107,9 @@ pub fn run(args: &CompileArgs, terminal: &Terminal) -> Result<Exit, Failure> {
     Ok(Exit::Clean)
 }
 
-/// Pretty JSON with a final newline.
+/// Pretty JSON with a final newline ([`emit::to_json_text`]).
 fn to_json(value: &serde_json::Value) -> String {
-    let mut text = serde_json::to_string_pretty(value).unwrap_or_else(|_| String::from("null"));
-    text.push('\n');
-    text
+    emit::to_json_text(value)
 }
 
 fn plural(count: usize, noun: &str) -> String {

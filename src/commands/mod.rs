@@ -4,5 +4,8 @@
 pub mod check;
 pub mod compile;
 pub mod completions;
+pub mod explain;
+pub mod graph;
 pub mod import;
+pub mod reference;
 pub mod rules;

@@ -97,3 +97,52 @@ pub fn project(files: usize, tasks: usize) -> Vec<(String, String)> {
     }
     project
 }
+
+/// A workflow of `tasks` worker tasks whose reads form a random sparse DAG that is *not*
+/// series-parallel: task `i` reads one or two of the 40 tasks before it (chosen by a generator
+/// seeded with `index`), and every fifth task has an `estimate:`. This is what makes the planner
+/// work; [`workflow`] is mostly a chain.
+pub fn dag_workflow(index: usize, tasks: usize) -> String {
+    let mut state = (index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut next = move |bound: usize| -> usize {
+        // xorshift64*
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        (state.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 33) as usize % bound.max(1)
+    };
+    let mut text = format!(
+        "# Generated DAG workflow {index}.\nworkflow: generated_dag_{index}\nversion: 1\nowner: bench@example.com\nimports: [contracts.workers.yaml]\ninputs:\n  id: string\ntasks:\n"
+    );
+    for made in 0..tasks.max(1) {
+        let worker = made % 20;
+        text.push_str(&format!("  t{made}:\n    worker: step_{worker}\n"));
+        if made % 5 == 0 {
+            text.push_str(&format!("    estimate: {}s\n", 1 + next(120)));
+        }
+        if made == 0 {
+            text.push_str("    input: {id: \"${workflow.input.id}\", count: 1}\n");
+            continue;
+        }
+        let window = made.min(40);
+        let first = made - 1 - next(window);
+        let second = made - 1 - next(window);
+        text.push_str(&format!(
+            "    input: {{id: \"${{t{first}.output.id}}\", count: \"${{t{second}.output.total}}\"}}\n"
+        ));
+    }
+    let last = tasks.max(1) - 1;
+    text.push_str(&format!("outputs:\n  id: ${{t{last}.output.id}}\n"));
+    text
+}
+
+/// A project of one [`dag_workflow`] of `tasks` tasks, plus the contract file: (path, text).
+pub fn dag_project(tasks: usize) -> Vec<(String, String)> {
+    vec![
+        ("contracts.workers.yaml".to_string(), contracts()),
+        (
+            "generated_dag_0.wf.yaml".to_string(),
+            dag_workflow(0, tasks),
+        ),
+    ]
+}
