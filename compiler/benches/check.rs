@@ -8,6 +8,8 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use wfc_compiler::config::Config;
 use wfc_compiler::project::{InputFile, NoLoader, analyze};
 
+// Shared with benches/compile.rs, which also uses the DAG generators.
+#[allow(dead_code)]
 mod corpus;
 
 /// The allocator the `wfc` binary uses, so the figures are those users get.
