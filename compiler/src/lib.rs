@@ -16,6 +16,7 @@ pub mod lower;
 pub mod model;
 pub mod plan;
 pub mod project;
+pub mod query;
 pub mod registration;
 pub mod render;
 pub mod rules;
