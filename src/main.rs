@@ -55,6 +55,7 @@ fn main() -> ExitCode {
         Command::Rules(args) => commands::rules::run(&args),
         Command::ExplainRule(args) => commands::rules::explain(&args),
         Command::Completions(args) => commands::completions::run(&args),
+        Command::Lsp(args) => commands::lsp::run(&args),
     };
     let exit = match result {
         Ok(exit) => exit,

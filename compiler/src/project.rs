@@ -729,9 +729,14 @@ mod tests {
 
     #[test]
     fn context_files_resolve_names_but_are_neither_checked_nor_reported() {
-        let parent = "workflow: parent\nowner: a@example.com\ntasks:\n  call:\n    sub_workflow: child\n";
+        let parent =
+            "workflow: parent\nowner: a@example.com\ntasks:\n  call:\n    sub_workflow: child\n";
         let child = "workflow: child\ntasks:\n  nothing: {worker: missing}\n";
-        let alone = analyze(vec![input("parent.wf.yaml", parent)], &NoLoader, &Config::default());
+        let alone = analyze(
+            vec![input("parent.wf.yaml", parent)],
+            &NoLoader,
+            &Config::default(),
+        );
         assert!(
             alone
                 .diagnostics

@@ -323,10 +323,7 @@ pub fn expression_tokens(root: &Node) -> Vec<(Span, ExpressionTokenKind)> {
     for (expression, scalar) in all_expressions(root) {
         let span = |range: &std::ops::Range<usize>| scalar.map.source_span(range.start, range.end);
         let start = expression.range.start;
-        tokens.push((
-            span(&(start..start + 2)),
-            ExpressionTokenKind::Delimiter,
-        ));
+        tokens.push((span(&(start..start + 2)), ExpressionTokenKind::Delimiter));
         match &expression.path {
             Err(_) => tokens.push((span(&expression.inner), ExpressionTokenKind::Invalid)),
             Ok(path) => {
@@ -444,7 +441,11 @@ tasks:
     #[test]
     fn readable_tasks_exclude_the_reader_and_what_depends_on_it() {
         let analysis = analysed();
-        assert!(analysis.diagnostics.is_empty(), "{:?}", analysis.diagnostics);
+        assert!(
+            analysis.diagnostics.is_empty(),
+            "{:?}",
+            analysis.diagnostics
+        );
         let workflow = &analysis.workflows[0];
         let graph = analysis.graphs.first().map(|(_, graph)| graph);
         let second = workflow.find_task("second").expect("second").id;
@@ -454,13 +455,7 @@ tasks:
                 .map(|task| workflow.task(task).name.value.clone())
                 .collect()
         };
-        let readable = readable_tasks(
-            workflow,
-            &analysis.scopes[0],
-            WORKFLOW,
-            graph,
-            Some(second),
-        );
+        let readable = readable_tasks(workflow, &analysis.scopes[0], WORKFLOW, graph, Some(second));
         assert_eq!(names(readable), ["first"]);
         let from_outputs = readable_tasks(workflow, &analysis.scopes[0], WORKFLOW, graph, None);
         assert_eq!(names(from_outputs), ["first", "second", "third"]);
@@ -490,7 +485,12 @@ tasks:
         let occurrences = task_occurrences(&root, &analysis.workflows[0], "first");
         let texts: Vec<(&str, bool)> = occurrences
             .iter()
-            .map(|occurrence| (&WORKFLOW[occurrence.span.range()], occurrence.is_declaration))
+            .map(|occurrence| {
+                (
+                    &WORKFLOW[occurrence.span.range()],
+                    occurrence.is_declaration,
+                )
+            })
             .collect();
         assert_eq!(
             texts,

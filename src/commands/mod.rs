@@ -4,4 +4,5 @@
 pub mod check;
 pub mod compile;
 pub mod completions;
+pub mod lsp;
 pub mod rules;
