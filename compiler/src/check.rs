@@ -1662,6 +1662,12 @@ impl<'workflow> WorkflowChecker<'workflow> {
                     replacement,
                 }
             }
+            // `input: {}`: fill the empty mapping rather than add a second `input:` key.
+            (Some(input), None, None) if input.as_mapping().is_some() => Edit {
+                file: self.file,
+                span: input.span,
+                replacement: format!("{{{}}}", pairs.join(", ")),
+            },
             _ => {
                 let indent = self.column_of(task.kind_span.start as usize);
                 Edit {

@@ -57,7 +57,22 @@ pub fn hover(context: &Context, position: Position) -> Option<Hover> {
             return Some(markdown(task_summary(checker, workflow, task.id), span));
         }
         let ty = checker.type_of_expression(&format!("${{{written}}}"), reader);
-        return Some(markdown(code_block(&format!("{written}: {ty}")), span));
+        let mut value = code_block(&format!("{written}: {ty}"));
+        // The declared documentation of the field, from the type of what holds it.
+        if let Some((holder, field)) = written.rsplit_once('.') {
+            let holder_type = checker.type_of_expression(&format!("${{{holder}}}"), reader);
+            if let Some(field) =
+                query::fields_of(&holder_type).and_then(|object| object.field(field))
+            {
+                if let Some(description) = &field.description {
+                    value.push_str(&format!("\n\n{description}"));
+                }
+                if let Some(deprecated) = &field.deprecated {
+                    value.push_str(&format!("\n\n**deprecated**: {deprecated}"));
+                }
+            }
+        }
+        return Some(markdown(value, span));
     }
     let by_symbol = symbol_at(snapshot, offset).and_then(|(symbol, span)| match symbol {
         Symbol::Task(name) => {

@@ -223,8 +223,19 @@ fn occurrences(context: &Context, symbol: &Symbol) -> Vec<(Uri, Range, bool)> {
             }
         }
         Symbol::Worker(name) => {
-            let snapshots =
-                std::iter::once(snapshot).chain(context.others.iter().map(|other| other.as_ref()));
+            // Other documents count when they see the same declaration (same file).
+            let declared_in = |each: &Snapshot| -> Option<String> {
+                let worker = each.scope()?.workers.get(name)?;
+                Some(each.analysis.sources.path(worker.file).to_string())
+            };
+            let origin = declared_in(snapshot);
+            let snapshots = std::iter::once(snapshot).chain(
+                context
+                    .others
+                    .iter()
+                    .map(|other| other.as_ref())
+                    .filter(|other| other.workflow().is_none() || declared_in(other) == origin),
+            );
             let mut declared = false;
             for each in snapshots {
                 let uri = if std::ptr::eq(each, snapshot) {
