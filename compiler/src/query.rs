@@ -269,6 +269,94 @@ pub fn worker_of(workflow: &Workflow, task: TaskId) -> Option<&crate::model::Spa
     }
 }
 
+/// Every written type of a workflow or contract file: declared types, inputs, outputs, worker
+/// contracts, task `output:`/`returns:`.
+fn written_types<'a>(
+    types: &'a [crate::model::TypeDeclaration],
+    workers: &'a [crate::model::Worker],
+    workflow: Option<&'a Workflow>,
+) -> Vec<&'a Type> {
+    let mut found: Vec<&Type> = types.iter().map(|declaration| &declaration.ty).collect();
+    for worker in workers {
+        found.extend(worker.input.fields.iter().map(|field| &field.ty));
+        found.extend(worker.output.fields.iter().map(|field| &field.ty));
+    }
+    if let Some(workflow) = workflow {
+        found.extend(workflow.inputs.fields.iter().map(|field| &field.ty));
+        found.extend(
+            workflow
+                .outputs
+                .iter()
+                .filter_map(|output| output.ty.as_ref()),
+        );
+        for task in &workflow.tasks {
+            found.extend(task.output.as_ref());
+            match &task.kind {
+                TaskKind::Http { returns, .. }
+                | TaskKind::Inline { returns, .. }
+                | TaskKind::Jq { returns, .. } => found.extend(returns.as_ref()),
+                _ => {}
+            }
+        }
+    }
+    found
+}
+
+/// The named types written in a type, with where each name is written.
+fn type_names(ty: &Type, found: &mut Vec<(String, Span)>) {
+    let mut stack = vec![ty];
+    while let Some(ty) = stack.pop() {
+        match ty {
+            Type::Unresolved(name, span) => found.push((name.clone(), *span)),
+            Type::List(inner)
+            | Type::Map(inner)
+            | Type::Optional(inner)
+            | Type::Named(_, inner) => stack.push(inner),
+            Type::Object(object) => stack.extend(object.fields.iter().map(|field| &field.ty)),
+            _ => {}
+        }
+    }
+}
+
+/// Every place of a file naming type `name` (`None`: every named type): its declaration and its
+/// uses in types. Pass a workflow's or a contract file's declarations and workers.
+pub fn type_occurrences(
+    types: &[crate::model::TypeDeclaration],
+    workers: &[crate::model::Worker],
+    workflow: Option<&Workflow>,
+    name: Option<&str>,
+) -> Vec<(String, Occurrence)> {
+    let mut found: Vec<(String, Occurrence)> = types
+        .iter()
+        .map(|declaration| {
+            (
+                declaration.name.value.clone(),
+                Occurrence {
+                    span: declaration.name.span,
+                    is_declaration: true,
+                },
+            )
+        })
+        .collect();
+    let mut uses = Vec::new();
+    for ty in written_types(types, workers, workflow) {
+        type_names(ty, &mut uses);
+    }
+    found.extend(uses.into_iter().map(|(written, span)| {
+        (
+            written,
+            Occurrence {
+                span,
+                is_declaration: false,
+            },
+        )
+    }));
+    found.retain(|(written, _)| name.is_none_or(|name| written == name));
+    found.sort_by_key(|(_, occurrence)| (occurrence.span.start, occurrence.span.end));
+    found.dedup();
+    found
+}
+
 /// Every `${...}` expression of a tree (nested ones included) with the scalar holding it, in
 /// document order.
 pub fn all_expressions(root: &Node) -> Vec<(Expression, &Scalar)> {
@@ -509,6 +597,31 @@ tasks:
         let occurrences = worker_occurrences(&analysis.workflows[0], "build");
         assert_eq!(occurrences.len(), 4);
         assert!(occurrences[0].is_declaration);
+    }
+
+    #[test]
+    fn type_occurrences_cover_declarations_and_uses() {
+        let text = "workflow: typed\ntypes:\n  Item: {id: string}\ninputs:\n  items: list<Item>\n  first: Item?\ntasks:\n  t: {noop: true}\n";
+        let analysis = analyze(
+            vec![InputFile {
+                path: "typed.wf.yaml".into(),
+                text: text.to_string(),
+            }],
+            &NoLoader,
+            &Config::default(),
+        );
+        let workflow = &analysis.workflows[0];
+        let occurrences = type_occurrences(
+            &workflow.types,
+            &workflow.workers,
+            Some(workflow),
+            Some("Item"),
+        );
+        let found: Vec<(&str, bool)> = occurrences
+            .iter()
+            .map(|(_, occurrence)| (&text[occurrence.span.range()], occurrence.is_declaration))
+            .collect();
+        assert_eq!(found, [("Item", true), ("Item", false), ("Item", false)]);
     }
 
     #[test]

@@ -82,6 +82,10 @@ impl State {
 pub struct Backend {
     client: Client,
     state: Arc<Mutex<State>>,
+    /// One analysis at a time: while the user types, analyses queue behind this and the ones
+    /// overtaken by a newer edit are skipped, instead of several running side by side (each
+    /// holding a whole analysis in memory) on a machine shared with the editor.
+    analyses: tokio::sync::Semaphore,
 }
 
 /// Runs `work`, turning a panic into a logged internal error.
@@ -114,6 +118,7 @@ impl Backend {
         Backend {
             client,
             state: Arc::new(Mutex::new(State::default())),
+            analyses: tokio::sync::Semaphore::new(1),
         }
     }
 
@@ -140,9 +145,23 @@ impl Backend {
     }
 
     /// Analyses the current version of a document, stores and publishes the result unless a
-    /// newer version arrived meanwhile.
-    async fn refresh(&self, uri: &Uri) {
-        let Some(job) = self.state().job(uri) else {
+    /// newer version arrived meanwhile. Without `again`, a version already analysed is not
+    /// analysed twice (a queued refresh overtaken by a newer one); `again` is for documents
+    /// whose text did not change but whose imports did.
+    async fn refresh(&self, uri: &Uri, again: bool) {
+        let Ok(_permit) = self.analyses.acquire().await else {
+            return;
+        };
+        let job = {
+            let state = self.state();
+            let current = state.documents.get(uri).map(|document| document.version);
+            let analysed = state.snapshots.get(uri).map(|snapshot| snapshot.version);
+            if !again && current.is_some() && current == analysed {
+                return;
+            }
+            state.job(uri)
+        };
+        let Some(job) = job else {
             return;
         };
         let Some(snapshot) = Backend::run(job).await else {
@@ -181,36 +200,47 @@ impl Backend {
                 .collect()
         };
         for reader in readers {
-            self.refresh(&reader).await;
+            self.refresh(&reader, true).await;
         }
     }
 
     async fn refresh_all(&self) {
         let open: Vec<Uri> = self.state().documents.keys().cloned().collect();
         for uri in open {
-            self.refresh(&uri).await;
+            self.refresh(&uri, true).await;
         }
     }
 
     /// The snapshot of the document's current text (analysing it now if an edit is pending),
     /// and the newest one that parsed (the same one unless the YAML is broken).
     async fn snapshots(&self, uri: &Uri) -> Option<(Arc<Snapshot>, Arc<Snapshot>)> {
-        let (current, job) = {
-            let state = self.state();
+        let fresh = |state: &State| -> Option<Arc<Snapshot>> {
             let version = state.documents.get(uri)?.version;
-            match state.snapshots.get(uri) {
-                Some(snapshot) if snapshot.version == version => (Some(snapshot.clone()), None),
-                _ => (None, state.job(uri)),
-            }
+            state
+                .snapshots
+                .get(uri)
+                .filter(|snapshot| snapshot.version == version)
+                .cloned()
         };
-        let current = match (current, job) {
-            (Some(snapshot), _) => snapshot,
-            (None, Some(job)) => {
-                let snapshot = Backend::run(job).await?;
-                self.state().store(uri, snapshot.clone());
-                snapshot
+        let ready = fresh(&self.state());
+        let current = match ready {
+            Some(snapshot) => snapshot,
+            None => {
+                // An edit is pending: wait for the analysis under way, or run one.
+                let _permit = self.analyses.acquire().await.ok()?;
+                let (ready, job) = {
+                    let state = self.state();
+                    (fresh(&state), state.job(uri))
+                };
+                match ready {
+                    Some(snapshot) => snapshot,
+                    None => {
+                        let snapshot = Backend::run(job?).await?;
+                        self.state().store(uri, snapshot.clone());
+                        snapshot
+                    }
+                }
             }
-            (None, None) => return None,
         };
         let parsed = if current.parsed() {
             current.clone()
@@ -401,7 +431,7 @@ impl LanguageServer for Backend {
                 },
             );
         }
-        self.refresh(&uri).await;
+        self.refresh(&uri, false).await;
         self.refresh_readers_of(&uri).await;
     }
 
@@ -430,7 +460,7 @@ impl LanguageServer for Backend {
             );
             return;
         }
-        self.refresh(&uri).await;
+        self.refresh(&uri, false).await;
         self.refresh_readers_of(&uri).await;
     }
 

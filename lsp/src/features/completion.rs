@@ -448,7 +448,7 @@ fn key_items(
             };
             fields
                 .iter()
-                .filter(|field| !present.iter().any(|written| *written == field.name))
+                .filter(|field| !present.contains(&field.name))
                 .map(|field| {
                     let required = !field.optional && !field.has_default;
                     let mut entry = item(

@@ -118,6 +118,16 @@ pub fn hover(context: &Context, position: Position) -> Option<Hover> {
                 span,
             ))
         }
+        Symbol::Type(name) => {
+            let ty = snapshot.scope()?.types.get(&name)?;
+            Some(markdown(
+                format!(
+                    "type `{name}`\n\n{}",
+                    code_block(&ty.structure().to_string())
+                ),
+                span,
+            ))
+        }
         Symbol::Import(_) => None,
     });
     by_symbol

@@ -22,6 +22,8 @@ pub enum Symbol {
     Input(String),
     SubWorkflow(String),
     Import(String),
+    /// A named type (`types:`).
+    Type(String),
 }
 
 /// The name at `offset` of a snapshot's text, with where it is written.
@@ -69,11 +71,27 @@ pub fn symbol_at(snapshot: &Snapshot, offset: usize) -> Option<(Symbol, Span)> {
         .contracts
         .iter()
         .find(|contracts| contracts.file == snapshot.file)?;
-    contracts
+    if let Some(worker) = contracts
         .workers
         .iter()
         .find(|worker| worker.name.span.contains(offset))
-        .map(|worker| (Symbol::Worker(worker.name.value.clone()), worker.name.span))
+    {
+        return Some((Symbol::Worker(worker.name.value.clone()), worker.name.span));
+    }
+    type_at(&contracts.types, &contracts.workers, None, offset)
+}
+
+/// The named type written at `offset`, declared or used.
+fn type_at(
+    types: &[wfc_compiler::model::TypeDeclaration],
+    workers: &[wfc_compiler::model::Worker],
+    workflow: Option<&Workflow>,
+    offset: usize,
+) -> Option<(Symbol, Span)> {
+    query::type_occurrences(types, workers, workflow, None)
+        .into_iter()
+        .find(|(_, occurrence)| occurrence.span.contains(offset))
+        .map(|(name, occurrence)| (Symbol::Type(name), occurrence.span))
 }
 
 fn symbol_in_workflow(workflow: &Workflow, offset: usize) -> Option<(Symbol, Span)> {
@@ -131,11 +149,31 @@ fn symbol_in_workflow(workflow: &Workflow, offset: usize) -> Option<(Symbol, Spa
     {
         return Some((Symbol::Input(field.name.clone()), field.span));
     }
-    workflow
+    if let Some(import) = workflow
         .imports
         .iter()
         .find(|import| import.span.contains(offset))
-        .map(|import| (Symbol::Import(import.value.clone()), import.span))
+    {
+        return Some((Symbol::Import(import.value.clone()), import.span));
+    }
+    type_at(&workflow.types, &workflow.workers, Some(workflow), offset)
+}
+
+/// The file declaring a named type and where: the workflow itself or a contract it reads.
+fn type_declaration(snapshot: &Snapshot, name: &str) -> Option<(wfc_compiler::FileId, Span)> {
+    let local = snapshot
+        .workflow()
+        .into_iter()
+        .flat_map(|workflow| &workflow.types);
+    let imported = snapshot
+        .analysis
+        .contracts
+        .iter()
+        .flat_map(|contracts| &contracts.types);
+    local
+        .chain(imported)
+        .find(|declaration| declaration.name.value == name)
+        .map(|declaration| (declaration.file, declaration.name.span))
 }
 
 fn location(
@@ -189,6 +227,10 @@ fn declaration(context: &Context, snapshot: &Snapshot, symbol: &Symbol) -> Optio
                 .as_ref()
                 .map_or(Span::default(), |name| name.span);
             location(snapshot, signature.file, span, context)
+        }
+        Symbol::Type(name) => {
+            let (file, span) = type_declaration(snapshot, name)?;
+            location(snapshot, file, span, context)
         }
         Symbol::Import(written) => {
             let directory = snapshot.path.parent()?;
@@ -279,6 +321,48 @@ fn occurrences(context: &Context, symbol: &Symbol) -> Vec<(Uri, Range, bool)> {
                 found.push((location.uri, location.range, true));
             }
         }
+        Symbol::Type(name) => {
+            // This document, and the contract file declaring the type when it is another one.
+            let mut files = vec![snapshot.file];
+            if let Some((file, _)) = type_declaration(snapshot, name)
+                && file != snapshot.file
+            {
+                files.push(file);
+            }
+            for file in files {
+                let (types, workers, workflow) = match snapshot
+                    .analysis
+                    .contracts
+                    .iter()
+                    .find(|contracts| contracts.file == file)
+                {
+                    Some(contracts) => (&contracts.types, &contracts.workers, None),
+                    None => match snapshot.workflow().filter(|workflow| workflow.file == file) {
+                        Some(workflow) => (&workflow.types, &workflow.workers, Some(workflow)),
+                        None => continue,
+                    },
+                };
+                let uri = if file == snapshot.file {
+                    Some(context.uri.clone())
+                } else {
+                    uri_of(snapshot.analysis.sources.path(file))
+                };
+                let (Some(uri), Some(file_text)) = (
+                    uri,
+                    Text::of(&snapshot.analysis.sources, file, context.encoding),
+                ) else {
+                    continue;
+                };
+                for (_, occurrence) in query::type_occurrences(types, workers, workflow, Some(name))
+                {
+                    found.push((
+                        uri.clone(),
+                        file_text.range(occurrence.span),
+                        occurrence.is_declaration,
+                    ));
+                }
+            }
+        }
         Symbol::Input(_) | Symbol::SubWorkflow(_) | Symbol::Import(_) => {}
     }
     found
@@ -303,8 +387,11 @@ pub fn references(
 pub fn prepare_rename(context: &Context, position: Position) -> Option<PrepareRenameResponse> {
     let text = context.text();
     let (symbol, span) = symbol_at(context.current, text.offset(position))?;
-    matches!(symbol, Symbol::Task(_) | Symbol::Worker(_))
-        .then(|| PrepareRenameResponse::Range(text.range(span)))
+    matches!(
+        symbol,
+        Symbol::Task(_) | Symbol::Worker(_) | Symbol::Type(_)
+    )
+    .then(|| PrepareRenameResponse::Range(text.range(span)))
 }
 
 /// A rename of the task or worker under the cursor, or why it cannot be done.
@@ -317,8 +404,11 @@ pub fn rename(
     let Some((symbol, _)) = symbol_at(context.current, text.offset(position)) else {
         return Ok(None);
     };
-    if !matches!(symbol, Symbol::Task(_) | Symbol::Worker(_)) {
-        return Err("only task references and workers can be renamed".to_string());
+    if !matches!(
+        symbol,
+        Symbol::Task(_) | Symbol::Worker(_) | Symbol::Type(_)
+    ) {
+        return Err("only task references, workers and types can be renamed".to_string());
     }
     let valid = !new_name.is_empty()
         && new_name.chars().all(|character| {

@@ -1,8 +1,6 @@
 //! An in-process LSP client for the protocol tests: the server runs on one end of an in-memory
 //! pipe, framed exactly as over stdio, and the test speaks JSON-RPC on the other end.
 
-#![allow(dead_code)] // each test binary uses part of the client
-
 use std::path::Path;
 use std::time::Duration;
 
