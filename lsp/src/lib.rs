@@ -25,12 +25,11 @@ pub async fn serve(input: impl AsyncRead + Unpin, output: impl AsyncWrite) {
     Server::new(input, output, socket).serve(service).await;
 }
 
-/// Serves one client over stdin and stdout (what `wfc lsp` runs). Analyses run on blocking
-/// threads; the protocol runs on one.
+/// Serves one client over stdin and stdout (what `wfc lsp` runs), on one thread (see
+/// [`server`] for why analyses run there too).
 pub fn run_stdio() -> std::io::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
-        .max_blocking_threads(4)
         .build()?;
     runtime.block_on(serve(tokio::io::stdin(), tokio::io::stdout()));
     Ok(())

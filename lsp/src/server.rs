@@ -4,8 +4,8 @@
 //! Handlers run concurrently, so every change to the state happens synchronously, under one
 //! short lock, before the handler's first `await`: a `didChange` applies its text (or drops it
 //! when its version is not newer) the moment it is polled, in the order the messages arrived.
-//! Analyses run on blocking threads and are stored and published only if their version is still
-//! the document's current one; an analysis overtaken by a newer edit is dropped. Requests answer
+//! Analyses run one at a time (see [`analyse_now`]) and are stored and published only if their
+//! version is still the document's current one; one overtaken by a newer edit is skipped. Requests answer
 //! from an up-to-date snapshot (analysing the current text first when an edit is pending) and,
 //! while the YAML is broken, from the last snapshot that parsed.
 //!
@@ -88,6 +88,36 @@ pub struct Backend {
     analyses: tokio::sync::Semaphore,
 }
 
+/// Analyses a job on the protocol thread; `None` if the analysis panicked (logged).
+///
+/// Analyses run where the protocol runs, one at a time: on another thread the allocator kept
+/// a second heap's worth of memory (20 MiB more at 10,000 lines), and a request arriving during
+/// the analysis of a pending edit has to wait for it anyway. The text is parsed first: when it
+/// parses, the snapshots the new one replaces are let go of before the analysis (one analysis in
+/// memory at a time, 71 → 45 MiB at 10,000 lines); when it does not, the last parsed snapshot
+/// is kept for completion and hover.
+fn analyse_now(state: &Mutex<State>, uri: &Uri, job: Job) -> Option<Arc<Snapshot>> {
+    let path = job.path.clone();
+    let snapshot = guarded("analysis", || {
+        let root = workspace::parse(&job);
+        {
+            let mut state = state
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            state.snapshots.remove(uri);
+            if root.is_some() {
+                state.last_parsed.remove(uri);
+            }
+        }
+        workspace::analyse(job, root)
+    })
+    .ok();
+    if snapshot.is_none() {
+        eprintln!("wfc lsp: the analysis of {} failed", path.display());
+    }
+    snapshot.map(Arc::new)
+}
+
 /// Runs `work`, turning a panic into a logged internal error.
 pub fn guarded<T>(what: &str, work: impl FnOnce() -> T) -> jsonrpc::Result<T> {
     catch_unwind(AssertUnwindSafe(work)).map_err(|payload| {
@@ -130,20 +160,6 @@ impl Backend {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Analyses a job on a blocking thread; `None` if the analysis panicked (logged).
-    async fn run(job: Job) -> Option<Arc<Snapshot>> {
-        let path = job.path.clone();
-        match tokio::task::spawn_blocking(move || guarded("analysis", || workspace::analyse(job)))
-            .await
-        {
-            Ok(Ok(snapshot)) => Some(Arc::new(snapshot)),
-            Ok(Err(_)) | Err(_) => {
-                eprintln!("wfc lsp: the analysis of {} failed", path.display());
-                None
-            }
-        }
-    }
-
     /// Analyses the current version of a document, stores and publishes the result unless a
     /// newer version arrived meanwhile. Without `again`, a version already analysed is not
     /// analysed twice (a queued refresh overtaken by a newer one); `again` is for documents
@@ -164,7 +180,7 @@ impl Backend {
         let Some(job) = job else {
             return;
         };
-        let Some(snapshot) = Backend::run(job).await else {
+        let Some(snapshot) = analyse_now(&self.state, uri, job) else {
             return;
         };
         let published = {
@@ -235,7 +251,7 @@ impl Backend {
                 match ready {
                     Some(snapshot) => snapshot,
                     None => {
-                        let snapshot = Backend::run(job?).await?;
+                        let snapshot = analyse_now(&self.state, uri, job?)?;
                         self.state().store(uri, snapshot.clone());
                         snapshot
                     }

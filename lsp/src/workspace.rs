@@ -112,8 +112,20 @@ impl Snapshot {
     }
 }
 
-/// Analyses one document with the configuration that applies to it.
-pub fn analyse(job: Job) -> Snapshot {
+/// The syntax tree of a job's text; `None` when the YAML does not parse (a syntax error leaves
+/// no tree to answer from).
+pub fn parse(job: &Job) -> Option<Node> {
+    let parsed = syntax::parse(FileId(0), &job.text);
+    let broken = parsed
+        .diagnostics
+        .iter()
+        .any(|diagnostic| diagnostic.code == rules::yaml_syntax::RULE.code);
+    if broken { None } else { parsed.root }
+}
+
+/// Analyses one document with the configuration that applies to it; `root` is its tree from
+/// [`parse`].
+pub fn analyse(job: Job, root: Option<Node>) -> Snapshot {
     let config = config_for(&job.path);
     let context: Vec<InputFile> = job
         .context
@@ -136,17 +148,12 @@ pub fn analyse(job: Job) -> Snapshot {
         &config,
     );
     let file = analysis.given_files.first().copied().unwrap_or_default();
-    let parsed = syntax::parse(file, analysis.sources.text(file));
-    let broken = parsed
-        .diagnostics
-        .iter()
-        .any(|diagnostic| diagnostic.code == rules::yaml_syntax::RULE.code);
     Snapshot {
         version: job.version,
         path: job.path,
         analysis,
         file,
-        root: if broken { None } else { parsed.root },
+        root,
     }
 }
 
