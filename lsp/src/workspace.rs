@@ -114,8 +114,8 @@ impl Snapshot {
 
 /// The syntax tree of a job's text; `None` when the YAML does not parse (a syntax error leaves
 /// no tree to answer from).
-pub fn parse(job: &Job) -> Option<Node> {
-    let parsed = syntax::parse(FileId(0), &job.text);
+pub fn parse(text: &str) -> Option<Node> {
+    let parsed = syntax::parse(FileId(0), text);
     let broken = parsed
         .diagnostics
         .iter()
@@ -123,9 +123,8 @@ pub fn parse(job: &Job) -> Option<Node> {
     if broken { None } else { parsed.root }
 }
 
-/// Analyses one document with the configuration that applies to it; `root` is its tree from
-/// [`parse`].
-pub fn analyse(job: Job, root: Option<Node>) -> Snapshot {
+/// Analyses one document with the configuration that applies to it.
+pub fn analyse(job: Job) -> Snapshot {
     let config = config_for(&job.path);
     let context: Vec<InputFile> = job
         .context
@@ -148,6 +147,8 @@ pub fn analyse(job: Job, root: Option<Node>) -> Snapshot {
         &config,
     );
     let file = analysis.given_files.first().copied().unwrap_or_default();
+    // Parsed after the analysis, whose transient memory is then free for the tree.
+    let root = parse(analysis.sources.text(file));
     Snapshot {
         version: job.version,
         path: job.path,
