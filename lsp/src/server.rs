@@ -17,7 +17,6 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use serde_json::Value;
 use tower_lsp_server::jsonrpc::{self, ErrorCode};
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer};
@@ -634,10 +633,6 @@ impl LanguageServer for Backend {
             features::highlight::inlay_hints(context, params.range)
         })
         .await
-    }
-
-    async fn execute_command(&self, _: ExecuteCommandParams) -> jsonrpc::Result<Option<Value>> {
-        Err(jsonrpc::Error::method_not_found())
     }
 }
 
