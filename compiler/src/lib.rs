@@ -10,6 +10,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod emit;
 pub mod expression;
+pub mod format;
 pub mod javascript;
 pub mod jq;
 pub mod lower;

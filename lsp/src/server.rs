@@ -354,6 +354,7 @@ fn capabilities(encoding: Encoding) -> ServerCapabilities {
         )),
         inlay_hint_provider: Some(OneOf::Left(true)),
         folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
+        document_formatting_provider: Some(OneOf::Left(true)),
         ..ServerCapabilities::default()
     }
 }
@@ -624,6 +625,16 @@ impl LanguageServer for Backend {
     ) -> jsonrpc::Result<Option<SemanticTokensResult>> {
         self.with_snapshots(&params.text_document.uri, "semantic tokens", |context| {
             features::highlight::semantic_tokens(context).map(SemanticTokensResult::Tokens)
+        })
+        .await
+    }
+
+    async fn formatting(
+        &self,
+        params: DocumentFormattingParams,
+    ) -> jsonrpc::Result<Option<Vec<TextEdit>>> {
+        self.with_snapshots(&params.text_document.uri, "formatting", |context| {
+            features::formatting::format(context)
         })
         .await
     }

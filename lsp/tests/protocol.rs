@@ -403,3 +403,36 @@ async fn sub_workflows_in_other_files_resolve_by_name() {
         .await;
     assert_eq!(definition["uri"], uri(&root.join("child.wf.yaml")));
 }
+
+#[tokio::test]
+async fn formatting_trims_trailing_blanks_outside_multi_line_scalars() {
+    let directory = tempfile::tempdir().expect("a temporary directory");
+    let root = directory.path().canonicalize().expect("a path");
+    let path = root.join("messy.wf.yaml");
+    let text = "workflow: messy   \nowner: a@example.com\t\n\n\n\n\ntasks:\n  run:\n    inline: |\n      return 1;   \n    returns: int  \n";
+    let (mut client, _) = Client::start(&root, None).await;
+    client.open(&path, text).await;
+    client.diagnostics(&uri(&path), 1).await;
+    let params = json!({
+        "textDocument": { "uri": uri(&path) },
+        "options": { "tabSize": 2, "insertSpaces": true },
+    });
+    let edits = client
+        .request("textDocument/formatting", params.clone())
+        .await;
+    assert_eq!(
+        edits[0]["newText"],
+        "workflow: messy\nowner: a@example.com\n\n\ntasks:\n  run:\n    inline: |\n      return 1;   \n    returns: int\n"
+    );
+    assert_eq!(
+        edits[0]["range"]["end"],
+        json!({ "line": 11, "character": 0 })
+    );
+    // Broken YAML is left alone.
+    client.change(&path, 2, "tasks: [  \n").await;
+    client.diagnostics(&uri(&path), 2).await;
+    assert_eq!(
+        client.request("textDocument/formatting", params).await,
+        Value::Null
+    );
+}

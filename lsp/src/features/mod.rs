@@ -4,6 +4,7 @@
 
 pub mod actions;
 pub mod completion;
+pub mod formatting;
 pub mod highlight;
 pub mod hover;
 pub mod navigation;
