@@ -1,8 +1,8 @@
 //! The language server under a storm of edits: thousands of random single-character insertions
-//! and deletions, anywhere in a real workflow, sent as fast as the pipe takes them, with
-//! completion and hover requests in between. The server must answer every request without an
-//! internal error, and its diagnostics for the final text must be exactly what `wfc check`
-//! reports for that text.
+//! and deletions, anywhere in a real workflow, sent as fast as the pipe takes them, with every
+//! kind of request at the last edit's position every 20 edits. The server must answer every
+//! request without an internal error, and its diagnostics for the final text must be exactly
+//! what `wfc check` reports for that text.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
@@ -231,24 +231,64 @@ fn thousands_of_random_edits_end_with_the_diagnostics_of_wfc_check() {
                 "contentChanges": [{ "text": text }],
             }),
         );
-        if edit % 100 == 0 {
+        if edit % 20 == 0 {
             let (line, character) = position(&text, at.min(text.len()));
-            let at_cursor = json!({
-                "textDocument": { "uri": uri },
-                "position": { "line": line, "character": character },
-            });
-            for method in ["textDocument/completion", "textDocument/hover"] {
-                let answer = server.request(method, at_cursor.clone());
+            let document = json!({ "uri": uri });
+            let position = json!({ "line": line, "character": character });
+            let whole = json!({ "start": { "line": 0, "character": 0 }, "end": position });
+            let requests = [
+                (
+                    "textDocument/completion",
+                    json!({ "textDocument": document, "position": position }),
+                ),
+                (
+                    "textDocument/hover",
+                    json!({ "textDocument": document, "position": position }),
+                ),
+                (
+                    "textDocument/definition",
+                    json!({ "textDocument": document, "position": position }),
+                ),
+                (
+                    "textDocument/references",
+                    json!({ "textDocument": document, "position": position, "context": { "includeDeclaration": true } }),
+                ),
+                (
+                    "textDocument/prepareRename",
+                    json!({ "textDocument": document, "position": position }),
+                ),
+                (
+                    "textDocument/documentSymbol",
+                    json!({ "textDocument": document }),
+                ),
+                (
+                    "textDocument/foldingRange",
+                    json!({ "textDocument": document }),
+                ),
+                (
+                    "textDocument/semanticTokens/full",
+                    json!({ "textDocument": document }),
+                ),
+                (
+                    "textDocument/inlayHint",
+                    json!({ "textDocument": document, "range": whole }),
+                ),
+                (
+                    "textDocument/formatting",
+                    json!({ "textDocument": document, "options": { "tabSize": 2, "insertSpaces": true } }),
+                ),
+                (
+                    "textDocument/codeAction",
+                    json!({ "textDocument": document, "range": whole, "context": { "diagnostics": [] } }),
+                ),
+            ];
+            for (method, params) in requests {
+                let answer = server.request(method, params);
                 assert!(
                     answer.get("error").is_none(),
                     "{method} after edit {edit}: {answer}"
                 );
             }
-            let symbols = server.request(
-                "textDocument/documentSymbol",
-                json!({ "textDocument": { "uri": uri } }),
-            );
-            assert!(symbols.get("error").is_none(), "{symbols}");
         }
     }
     let published = server.diagnostics(&uri, version);

@@ -238,9 +238,14 @@ fn rule_hover(context: &Context, position: Position) -> Option<Hover> {
         return None;
     }
     let is_word = |character: char| character.is_ascii_alphanumeric() || character == '-';
+    // Word characters are ASCII, so the start is just past a whole (maybe multi-byte) character.
     let start = source[line_start..offset]
-        .rfind(|character: char| !is_word(character))
-        .map_or(line_start, |index| line_start + index + 1);
+        .char_indices()
+        .rev()
+        .find(|(_, character)| !is_word(*character))
+        .map_or(line_start, |(index, character)| {
+            line_start + index + character.len_utf8()
+        });
     let end = source[offset..line_end]
         .find(|character: char| !is_word(character))
         .map_or(line_end, |index| offset + index);
