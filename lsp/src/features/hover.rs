@@ -8,6 +8,7 @@ use wfc_compiler::expression::Root;
 use wfc_compiler::model::{TaskKind, Worker};
 use wfc_compiler::query;
 use wfc_compiler::rules;
+use wfc_compiler::syntax::NodeKind;
 use wfc_compiler::types::{Field, ObjectType, Type};
 
 use super::completion::kind_name;
@@ -132,6 +133,7 @@ pub fn hover(context: &Context, position: Position) -> Option<Hover> {
     });
     by_symbol
         .or_else(|| input_key_hover(context, offset).map(|(value, span)| markdown(value, span)))
+        .or_else(|| value_key_hover(context, offset).map(|(value, span)| markdown(value, span)))
 }
 
 fn task_summary(
@@ -221,6 +223,38 @@ fn input_key_hover(context: &Context, offset: usize) -> Option<(String, wfc_comp
         field_summary(&format!("input of worker `{}`", name.value), field),
         entry.key.span,
     ))
+}
+
+/// Any other key: the type of its value (inferred from its expression, or of its literal).
+fn value_key_hover(context: &Context, offset: usize) -> Option<(String, wfc_compiler::Span)> {
+    let snapshot = context.parsed;
+    let mut node = snapshot.root.as_ref()?;
+    let entry = loop {
+        let next = match &node.kind {
+            NodeKind::Mapping(entries) => {
+                if let Some(entry) = entries.iter().find(|entry| entry.key.span.contains(offset)) {
+                    break entry;
+                }
+                entries
+                    .iter()
+                    .find(|entry| entry.value.span.contains(offset))
+                    .map(|entry| &entry.value)
+            }
+            NodeKind::Sequence(items) => items.iter().find(|item| item.span.contains(offset)),
+            NodeKind::Scalar(_) => None,
+        };
+        node = next?;
+    };
+    let key = entry.key.as_str()?;
+    let value = &entry.value;
+    let ty = match value.as_str() {
+        Some(text) if wfc_compiler::expression::scan(text).is_single_expression() => {
+            let (workflow, mut checker) = context.checker()?;
+            checker.type_of_expression(text, query::task_at(workflow, offset))
+        }
+        _ => wfc_compiler::check::literal_type(value),
+    };
+    Some((code_block(&format!("{key}: {ty}")), entry.key.span))
 }
 
 /// A rule code or name under the cursor on a comment line (`# wfc: ignore[WF050]`).
