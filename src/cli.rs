@@ -42,6 +42,8 @@ pub enum Command {
     ExplainRule(ExplainRuleArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
+    /// Run the language server on stdin/stdout (editors start it; see docs/lsp.md).
+    Lsp(LspArgs),
     /// Print the help of every command as Markdown (docs/cli-reference.md).
     #[command(hide = true)]
     CliReference,
@@ -183,6 +185,13 @@ pub struct CompletionsArgs {
     /// The shell to generate completions for.
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct LspArgs {
+    /// Accepted for editors that pass it; stdio is the only transport.
+    #[arg(long)]
+    pub stdio: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

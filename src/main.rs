@@ -58,6 +58,7 @@ fn main() -> ExitCode {
         Command::Rules(args) => commands::rules::run(&args),
         Command::ExplainRule(args) => commands::rules::explain(&args),
         Command::Completions(args) => commands::completions::run(&args),
+        Command::Lsp(args) => commands::lsp::run(&args),
         Command::CliReference => commands::reference::run(),
     };
     let exit = match result {

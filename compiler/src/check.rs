@@ -313,7 +313,8 @@ fn workflow_metadata_type(name: &str) -> Option<Type> {
     })
 }
 
-const WORKFLOW_FIELDS: &[&str] = &[
+/// The fields of `${workflow.…}`.
+pub const WORKFLOW_FIELDS: &[&str] = &[
     "input",
     "output",
     "variables",
@@ -353,7 +354,8 @@ fn task_metadata_type(name: &str) -> Option<Type> {
     })
 }
 
-const TASK_FIELDS: &[&str] = &[
+/// The fields of `${task.…}`.
+pub const TASK_FIELDS: &[&str] = &[
     "input",
     "output",
     "taskType",
@@ -863,6 +865,66 @@ impl<'workflow> WorkflowChecker<'workflow> {
                 Type::Object(ObjectType::closed(fields))
             },
         }
+    }
+
+    // ----- editor queries (see `query`) -----------------------------------------------------
+
+    /// The type of one expression, written with its braces (`${tests.output.report}`), as the
+    /// task `reader` reads it (`None`: as the workflow's outputs read it). Nothing is reported;
+    /// names that do not resolve give [`Type::Error`]. Text that is not exactly one expression
+    /// gives [`Type::Any`].
+    pub fn type_of_expression(&mut self, text: &str, reader: Option<TaskId>) -> Type {
+        self.reporting = false;
+        let template = expression::scan(text);
+        let Some(expression) = template.single_expression() else {
+            return Type::Any;
+        };
+        let scalar = Scalar {
+            value: text.to_string(),
+            style: crate::syntax::Style::Plain,
+            map: crate::syntax::ScalarMap::default(),
+        };
+        let reader = reader.map_or(Reader::WorkflowOutput, Reader::Task);
+        self.expression_type(expression, &scalar, reader)
+    }
+
+    /// The tasks `reader` may read without a `not-upstream` error (`None`: the workflow's
+    /// outputs, which may read every task outside compensations). Tasks that depend on the
+    /// reader are not removed here; see [`query::readable_tasks`](crate::query::readable_tasks).
+    pub fn tasks_in_scope(&mut self, reader: Option<TaskId>) -> Vec<TaskId> {
+        let workflow = self.workflow;
+        let reader_kind = reader.map_or(Reader::WorkflowOutput, Reader::Task);
+        let reporting = self.reporting;
+        self.reporting = true;
+        let mut readable = Vec::new();
+        for task in &workflow.tasks {
+            if Some(task.id) == reader {
+                continue;
+            }
+            let before = self.diagnostics.len();
+            self.flow(reader_kind, task.id, Span::default(), true);
+            if self.diagnostics.len() == before {
+                readable.push(task.id);
+            }
+            self.diagnostics.truncate(before);
+        }
+        self.edges.clear();
+        self.compensation_reads.clear();
+        self.reporting = reporting;
+        readable
+    }
+
+    /// The output type of a task, as `${task.output}` reads it.
+    pub fn task_output_type(&mut self, task: TaskId) -> Type {
+        self.reporting = false;
+        (*self.cached_output_type(task)).clone()
+    }
+
+    /// The type of a task's resolved input: the worker contract's input for a worker task,
+    /// otherwise the type inferred from `input:`.
+    pub fn task_input_type(&mut self, task: TaskId) -> Type {
+        self.reporting = false;
+        self.input_type(task)
     }
 
     // ----- workflow-level fields ------------------------------------------------------------
@@ -1651,6 +1713,12 @@ impl<'workflow> WorkflowChecker<'workflow> {
                     replacement,
                 }
             }
+            // `input: {}`: fill the empty mapping rather than add a second `input:` key.
+            (Some(input), None, None) if input.as_mapping().is_some() => Edit {
+                file: self.file,
+                span: input.span,
+                replacement: format!("{{{}}}", pairs.join(", ")),
+            },
             _ => {
                 let indent = self.column_of(task.kind_span.start as usize);
                 Edit {

@@ -22,7 +22,7 @@ pub enum LoweredFile {
 }
 
 /// Keys every task accepts.
-const COMMON_TASK_KEYS: &[&str] = &[
+pub const COMMON_TASK_KEYS: &[&str] = &[
     "description",
     "input",
     "after",
@@ -100,7 +100,7 @@ pub const WORKER_KEYS: &[&str] = &[
 ];
 
 /// Extra keys each kind accepts besides [`COMMON_TASK_KEYS`] and its own kind key.
-fn kind_extra_keys(kind: &str) -> &'static [&'static str] {
+pub fn kind_extra_keys(kind: &str) -> &'static [&'static str] {
     match kind {
         "http" | "inline" | "jq" => &["returns"],
         "switch" => &["cases", "default"],

@@ -169,10 +169,24 @@ fn parallel_map<Item: Sync, Output: Send>(
 
 /// Analyses `files` (and what they import) and returns every diagnostic.
 pub fn analyze(files: Vec<InputFile>, loader: &dyn SourceLoader, config: &Config) -> Analysis {
+    analyze_in_context(files, Vec::new(), loader, config)
+}
+
+/// Like [`analyze`], plus `context` files that are lowered for what they declare (workflows that
+/// sub-workflow tasks call by name, their signatures) but neither checked nor reported. This is
+/// what an editor passes for the rest of the workspace when it checks one open file: that file's
+/// diagnostics are then the ones `wfc check` gives when it checks the whole directory.
+pub fn analyze_in_context(
+    files: Vec<InputFile>,
+    context: Vec<InputFile>,
+    loader: &dyn SourceLoader,
+    config: &Config,
+) -> Analysis {
     let mut analysis = Analysis::default();
     let mut path_to_file: HashMap<PathBuf, FileId> = HashMap::new();
-    let mut paths: Vec<PathBuf> = Vec::new();
-    for file in files {
+    let mut jobs: Vec<(FileId, PathBuf)> = Vec::new();
+    let given_count = files.len();
+    for (index, file) in files.into_iter().chain(context).enumerate() {
         let normalized = normalize(&file.path);
         if path_to_file.contains_key(&normalized) {
             continue;
@@ -181,10 +195,11 @@ pub fn analyze(files: Vec<InputFile>, loader: &dyn SourceLoader, config: &Config
             .sources
             .add(file.path.to_string_lossy().into_owned(), file.text);
         path_to_file.insert(normalized, id);
-        paths.push(file.path);
-        analysis.given_files.push(id);
+        jobs.push((id, file.path));
+        if index < given_count {
+            analysis.given_files.push(id);
+        }
     }
-    let jobs: Vec<(FileId, PathBuf)> = analysis.given_files.iter().copied().zip(paths).collect();
     let sources = &analysis.sources;
     let mut lowered: Vec<Lowered> = parallel_map(&jobs, |(file, path)| {
         lower_one(*file, path, sources.text(*file))
@@ -699,4 +714,43 @@ fn dependency_order(children: &[Vec<(String, usize)>]) -> Vec<usize> {
         }
     }
     order
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(path: &str, text: &str) -> InputFile {
+        InputFile {
+            path: path.into(),
+            text: text.to_string(),
+        }
+    }
+
+    #[test]
+    fn context_files_resolve_names_but_are_neither_checked_nor_reported() {
+        let parent =
+            "workflow: parent\nowner: a@example.com\ntasks:\n  call:\n    sub_workflow: child\n";
+        let child = "workflow: child\ntasks:\n  nothing: {worker: missing}\n";
+        let alone = analyze(
+            vec![input("parent.wf.yaml", parent)],
+            &NoLoader,
+            &Config::default(),
+        );
+        assert!(
+            alone
+                .diagnostics
+                .iter()
+                .any(|diagnostic| diagnostic.code == rules::unknown_sub_workflow::RULE.code)
+        );
+        let in_context = analyze_in_context(
+            vec![input("parent.wf.yaml", parent)],
+            vec![input("child.wf.yaml", child)],
+            &NoLoader,
+            &Config::default(),
+        );
+        assert_eq!(in_context.diagnostics, Vec::new());
+        assert_eq!(in_context.given_files, [FileId(0)]);
+        assert_eq!(in_context.workflows.len(), 2);
+    }
 }

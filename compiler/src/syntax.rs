@@ -301,6 +301,22 @@ enum Frame {
     },
 }
 
+/// Whether `text` is well-formed YAML (what [`parse`] reports as a syntax error is not there),
+/// found by streaming the parser's events without building a tree: an editor asks this before
+/// deciding to let go of its last good analysis, and must not hold a second tree meanwhile.
+pub fn is_well_formed(text: &str) -> bool {
+    if text.as_bytes().contains(&0) {
+        return false;
+    }
+    let mut parser = Parser::new_from_str(text);
+    while let Some(event) = parser.next_event() {
+        if event.is_err() {
+            return false;
+        }
+    }
+    true
+}
+
 /// Parses `text` into a spanned tree, collecting diagnostics.
 pub fn parse(file: FileId, text: &str) -> Parsed {
     let mut parsed = Parsed::default();
@@ -682,6 +698,24 @@ fn decode_escape(text: &str) -> (Option<char>, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn well_formedness_agrees_with_parse() {
+        for text in [
+            "a: 1\n",
+            "a: [1, 2\n",
+            "a: \"open\n",
+            "",
+            "- x\n- {y: 1}\n",
+            "a: *nothing\n",
+        ] {
+            let broken = parse(FileId(0), text)
+                .diagnostics
+                .iter()
+                .any(|diagnostic| diagnostic.code == rules::yaml_syntax::RULE.code);
+            assert_eq!(is_well_formed(text), !broken, "{text:?}");
+        }
+    }
 
     fn root(text: &str) -> Node {
         let parsed = parse(FileId(0), text);

@@ -7,5 +7,6 @@ pub mod completions;
 pub mod explain;
 pub mod graph;
 pub mod import;
+pub mod lsp;
 pub mod reference;
 pub mod rules;
