@@ -326,7 +326,7 @@ fn capabilities(encoding: Encoding) -> ServerCapabilities {
             },
         )),
         completion_provider: Some(CompletionOptions {
-            trigger_characters: Some(vec!["{".into(), ".".into(), " ".into()]),
+            trigger_characters: Some(vec!["{".into(), ".".into()]),
             ..CompletionOptions::default()
         }),
         hover_provider: Some(HoverProviderCapability::Simple(true)),
