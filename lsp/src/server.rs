@@ -179,9 +179,13 @@ impl Backend {
         let Some(job) = job else {
             return;
         };
-        let Some(snapshot) = analyse_now(&self.state, uri, job) else {
-            return;
-        };
+        if let Some(snapshot) = analyse_now(&self.state, uri, job) {
+            self.store_and_publish(uri, snapshot).await;
+        }
+    }
+
+    /// Stores a snapshot and publishes its diagnostics, unless a newer version arrived.
+    async fn store_and_publish(&self, uri: &Uri, snapshot: Arc<Snapshot>) {
         let published = {
             let mut state = self.state();
             let encoding = state.encoding;
@@ -250,8 +254,9 @@ impl Backend {
                 match ready {
                     Some(snapshot) => snapshot,
                     None => {
+                        // Published too: the refresh queued for this version will find it done.
                         let snapshot = analyse_now(&self.state, uri, job?)?;
-                        self.state().store(uri, snapshot.clone());
+                        self.store_and_publish(uri, snapshot.clone()).await;
                         snapshot
                     }
                 }
