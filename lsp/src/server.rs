@@ -179,9 +179,13 @@ impl Backend {
         let Some(job) = job else {
             return;
         };
-        let Some(snapshot) = analyse_now(&self.state, uri, job) else {
-            return;
-        };
+        if let Some(snapshot) = analyse_now(&self.state, uri, job) {
+            self.store_and_publish(uri, snapshot).await;
+        }
+    }
+
+    /// Stores a snapshot and publishes its diagnostics, unless a newer version arrived.
+    async fn store_and_publish(&self, uri: &Uri, snapshot: Arc<Snapshot>) {
         let published = {
             let mut state = self.state();
             let encoding = state.encoding;
@@ -250,8 +254,9 @@ impl Backend {
                 match ready {
                     Some(snapshot) => snapshot,
                     None => {
+                        // Published too: the refresh queued for this version will find it done.
                         let snapshot = analyse_now(&self.state, uri, job?)?;
-                        self.state().store(uri, snapshot.clone());
+                        self.store_and_publish(uri, snapshot.clone()).await;
                         snapshot
                     }
                 }
@@ -269,6 +274,56 @@ impl Backend {
         Some((current, parsed))
     }
 
+    /// Analyses of the workspace's workflow files that are not open, from the disk.
+    fn closed_workflows(&self) -> Vec<Arc<Snapshot>> {
+        let jobs: Vec<Job> = {
+            let state = self.state();
+            let open: Vec<PathBuf> = state
+                .documents
+                .values()
+                .map(|document| normalize(&document.path))
+                .collect();
+            let overlay = Overlay {
+                open: state
+                    .documents
+                    .values()
+                    .map(|document| (normalize(&document.path), document.text.clone()))
+                    .collect(),
+            };
+            state
+                .index
+                .workflows
+                .iter()
+                .filter(|(_, path)| !open.contains(&normalize(path)))
+                .filter_map(|(_, path)| {
+                    let text = std::fs::read_to_string(path).ok()?;
+                    Some(Job {
+                        version: 0,
+                        path: path.clone(),
+                        context: state.index.called_by(&text),
+                        text: Arc::from(text),
+                        overlay: overlay.clone(),
+                    })
+                })
+                .collect()
+        };
+        jobs.into_iter()
+            .filter_map(|job| guarded("analysis", || workspace::analyse(job)).ok())
+            .map(Arc::new)
+            .collect()
+    }
+
+    /// Whether the name under the cursor is a worker or a type (used beyond this document).
+    async fn names_shared_declaration(&self, uri: &Uri, position: Position) -> bool {
+        self.with_snapshots(uri, "references", |context| {
+            Some(features::navigation::is_shared_name(context, position))
+        })
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or(false)
+    }
+
     fn encoding(&self) -> Encoding {
         self.state().encoding
     }
@@ -280,10 +335,23 @@ impl Backend {
         what: &str,
         feature: impl FnOnce(&features::Context) -> Option<T>,
     ) -> jsonrpc::Result<Option<T>> {
+        self.with_workspace(uri, what, false, feature).await
+    }
+
+    /// Like [`Backend::with_snapshots`]; with `closed`, the workflow files of the workspace that
+    /// are not open are analysed too and given as other documents (references and renames of
+    /// workers and types reach every file that uses them).
+    async fn with_workspace<T>(
+        &self,
+        uri: &Uri,
+        what: &str,
+        closed: bool,
+        feature: impl FnOnce(&features::Context) -> Option<T>,
+    ) -> jsonrpc::Result<Option<T>> {
         let Some((current, parsed)) = self.snapshots(uri).await else {
             return Ok(None);
         };
-        let others: Vec<Arc<Snapshot>> = {
+        let mut others: Vec<Arc<Snapshot>> = {
             let state = self.state();
             state
                 .snapshots
@@ -292,6 +360,9 @@ impl Backend {
                 .map(|(_, snapshot)| snapshot.clone())
                 .collect()
         };
+        if closed {
+            others.extend(self.closed_workflows());
+        }
         let index = self.state().index.clone();
         let context = features::Context {
             uri: uri.clone(),
@@ -326,7 +397,7 @@ fn capabilities(encoding: Encoding) -> ServerCapabilities {
             },
         )),
         completion_provider: Some(CompletionOptions {
-            trigger_characters: Some(vec!["{".into(), ".".into(), " ".into()]),
+            trigger_characters: Some(vec!["{".into(), ".".into()]),
             ..CompletionOptions::default()
         }),
         hover_provider: Some(HoverProviderCapability::Simple(true)),
@@ -552,7 +623,8 @@ impl LanguageServer for Backend {
         let position = params.text_document_position.position;
         let uri = params.text_document_position.text_document.uri;
         let include_declaration = params.context.include_declaration;
-        self.with_snapshots(&uri, "references", |context| {
+        let closed = self.names_shared_declaration(&uri, position).await;
+        self.with_workspace(&uri, "references", closed, |context| {
             features::navigation::references(context, position, include_declaration)
         })
         .await
@@ -572,8 +644,9 @@ impl LanguageServer for Backend {
     async fn rename(&self, params: RenameParams) -> jsonrpc::Result<Option<WorkspaceEdit>> {
         let position = params.text_document_position.position;
         let uri = params.text_document_position.text_document.uri;
+        let closed = self.names_shared_declaration(&uri, position).await;
         let result = self
-            .with_snapshots(&uri, "rename", |context| {
+            .with_workspace(&uri, "rename", closed, |context| {
                 Some(features::navigation::rename(
                     context,
                     position,

@@ -436,3 +436,71 @@ async fn formatting_trims_trailing_blanks_outside_multi_line_scalars() {
         Value::Null
     );
 }
+
+#[tokio::test]
+async fn worker_and_type_renames_reach_files_that_are_not_open() {
+    let directory = tempfile::tempdir().expect("a temporary directory");
+    let root = directory.path().canonicalize().expect("a path");
+    let project = fixtures().join("project");
+    std::fs::copy(
+        project.join("build.workers.yaml"),
+        root.join("build.workers.yaml"),
+    )
+    .expect("copied");
+    let release = std::fs::read_to_string(project.join("release.wf.yaml")).expect("readable");
+    std::fs::write(root.join("release.wf.yaml"), &release).expect("written");
+    // A second workflow, never opened, using the same worker and type.
+    std::fs::write(
+        root.join("nightly.wf.yaml"),
+        "workflow: nightly\nowner: a@example.com\nimports: [build.workers.yaml]\ninputs:\n  devices: list<Device>\ntasks:\n  flash:\n    for_each: ${workflow.input.devices}\n    worker: flash_device\n",
+    )
+    .expect("written");
+    let (mut client, _) = Client::start(&root, None).await;
+    let path = root.join("release.wf.yaml");
+    client.open(&path, &release).await;
+    client.diagnostics(&uri(&path), 1).await;
+    let at = |needle: &str| {
+        let offset = release.find(needle).expect("present") + 2;
+        let line = release[..offset].matches('\n').count();
+        let column = offset - release[..offset].rfind('\n').map_or(0, |index| index + 1);
+        position_params(&path, line as u32, column as u32)
+    };
+    let mut summary = Vec::new();
+    for needle in ["flash_device", "Device>"] {
+        let mut params = at(needle);
+        params["newName"] = json!("renamed");
+        let edit = client.request("textDocument/rename", params).await;
+        let mut files: Vec<(String, usize)> = edit["changes"]
+            .as_object()
+            .expect("changes")
+            .iter()
+            .map(|(file, edits)| {
+                let name = file.rsplit('/').next().unwrap_or_default().to_string();
+                (name, edits.as_array().map_or(0, Vec::len))
+            })
+            .collect();
+        files.sort();
+        summary.push((needle, files));
+    }
+    assert_eq!(
+        summary,
+        [
+            (
+                "flash_device",
+                vec![
+                    ("build.workers.yaml".to_string(), 1),
+                    ("nightly.wf.yaml".to_string(), 1),
+                    ("release.wf.yaml".to_string(), 1)
+                ]
+            ),
+            (
+                "Device>",
+                vec![
+                    ("build.workers.yaml".to_string(), 1),
+                    ("nightly.wf.yaml".to_string(), 1),
+                    ("release.wf.yaml".to_string(), 1)
+                ]
+            ),
+        ]
+    );
+}

@@ -362,6 +362,40 @@ fn occurrences(context: &Context, symbol: &Symbol) -> Vec<(Uri, Range, bool)> {
                     ));
                 }
             }
+            // Other workflows using the same declaration (they read the declaring file and do
+            // not declare the name themselves).
+            let declaring = type_declaration(snapshot, name)
+                .map(|(file, _)| snapshot.analysis.sources.path(file).to_string());
+            for other in context.others.iter().map(|other| other.as_ref()) {
+                let Some(workflow) = other.workflow() else {
+                    continue;
+                };
+                let same = type_declaration(other, name)
+                    .map(|(file, _)| other.analysis.sources.path(file).to_string());
+                if same.is_none()
+                    || same != declaring
+                    || workflow
+                        .types
+                        .iter()
+                        .any(|declared| &declared.name.value == name)
+                {
+                    continue;
+                }
+                let (Some(uri), Some(other_text)) = (
+                    uri_of(other.analysis.sources.path(other.file)),
+                    Text::of(&other.analysis.sources, other.file, context.encoding),
+                ) else {
+                    continue;
+                };
+                for (_, occurrence) in query::type_occurrences(
+                    &workflow.types,
+                    &workflow.workers,
+                    Some(workflow),
+                    Some(name),
+                ) {
+                    found.push((uri.clone(), other_text.range(occurrence.span), false));
+                }
+            }
         }
         Symbol::Input(_) | Symbol::SubWorkflow(_) | Symbol::Import(_) => {}
     }
@@ -381,6 +415,15 @@ pub fn references(
             .filter(|(_, _, is_declaration)| include_declaration || !is_declaration)
             .map(|(uri, range, _)| Location::new(uri, range))
             .collect(),
+    )
+}
+
+/// Whether the name under the cursor is a worker or a type: declared once, used by other files.
+pub fn is_shared_name(context: &Context, position: Position) -> bool {
+    let offset = context.text().offset(position);
+    matches!(
+        symbol_at(context.current, offset),
+        Some((Symbol::Worker(_) | Symbol::Type(_), _))
     )
 }
 
