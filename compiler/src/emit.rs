@@ -226,6 +226,27 @@ pub fn workflow_defs(checked: &CheckedWorkflow) -> (Value, Option<Value>) {
     (emitted.definition, emitted.compensation)
 }
 
+/// A file name stem for a definition named `name` (`wfc compile`'s `NAME.json`, `wfc import`'s
+/// `NAME.wf.yaml`): characters some file systems refuse (`<>:"/\|?*`, control characters) become
+/// `_`; an empty or blank name becomes `workflow`.
+pub fn file_stem(name: &str) -> String {
+    let stem: String = name
+        .chars()
+        .map(|character| {
+            if character.is_control() || "<>:\"/\\|?*".contains(character) {
+                '_'
+            } else {
+                character
+            }
+        })
+        .collect();
+    if stem.trim().is_empty() {
+        String::from("workflow")
+    } else {
+        stem
+    }
+}
+
 /// Suffix of the name of a compensation workflow.
 pub const COMPENSATION_SUFFIX: &str = "_compensation";
 
@@ -1817,20 +1838,50 @@ impl CappedIndent {
     }
 }
 
-impl serde_json::ser::Formatter for CappedIndent {
-    fn begin_array<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+impl CappedIndent {
+    /// `[` or `{`: one level deeper, nothing in it yet.
+    fn open<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        bracket: &[u8],
+    ) -> std::io::Result<()> {
         self.depth += 1;
         self.has_value = false;
-        writer.write_all(b"[")
+        writer.write_all(bracket)
     }
 
-    fn end_array<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+    /// `]` or `}`, on a line of its own unless the container is empty.
+    fn close<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        bracket: &[u8],
+    ) -> std::io::Result<()> {
         self.depth -= 1;
         if self.has_value {
             writer.write_all(b"\n")?;
             self.indent(writer)?;
         }
-        writer.write_all(b"]")
+        writer.write_all(bracket)
+    }
+
+    /// Before an element or a key: a line of its own.
+    fn next_line<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        writer.write_all(if first { b"\n" } else { b",\n" })?;
+        self.indent(writer)
+    }
+}
+
+impl serde_json::ser::Formatter for CappedIndent {
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.open(writer, b"[")
+    }
+
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.close(writer, b"]")
     }
 
     fn begin_array_value<W: ?Sized + std::io::Write>(
@@ -1838,8 +1889,7 @@ impl serde_json::ser::Formatter for CappedIndent {
         writer: &mut W,
         first: bool,
     ) -> std::io::Result<()> {
-        writer.write_all(if first { b"\n" } else { b",\n" })?;
-        self.indent(writer)
+        self.next_line(writer, first)
     }
 
     fn end_array_value<W: ?Sized + std::io::Write>(
@@ -1851,18 +1901,11 @@ impl serde_json::ser::Formatter for CappedIndent {
     }
 
     fn begin_object<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
-        self.depth += 1;
-        self.has_value = false;
-        writer.write_all(b"{")
+        self.open(writer, b"{")
     }
 
     fn end_object<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
-        self.depth -= 1;
-        if self.has_value {
-            writer.write_all(b"\n")?;
-            self.indent(writer)?;
-        }
-        writer.write_all(b"}")
+        self.close(writer, b"}")
     }
 
     fn begin_object_key<W: ?Sized + std::io::Write>(
@@ -1870,8 +1913,7 @@ impl serde_json::ser::Formatter for CappedIndent {
         writer: &mut W,
         first: bool,
     ) -> std::io::Result<()> {
-        writer.write_all(if first { b"\n" } else { b",\n" })?;
-        self.indent(writer)
+        self.next_line(writer, first)
     }
 
     fn begin_object_value<W: ?Sized + std::io::Write>(

@@ -444,21 +444,7 @@ fn json_kind(value: &Value) -> &'static str {
 /// `NAME.wf.yaml` (or `NAME.vN.wf.yaml`), with characters file systems refuse replaced, never
 /// a name taken before.
 fn unique_file_name(name: &str, version: Option<i64>, taken: &mut HashSet<String>) -> String {
-    let stem: String = name
-        .chars()
-        .map(|character| {
-            if character.is_control() || "<>:\"/\\|?*".contains(character) {
-                '_'
-            } else {
-                character
-            }
-        })
-        .collect();
-    let stem = if stem.trim().is_empty() {
-        String::from("workflow")
-    } else {
-        stem
-    };
+    let stem = crate::emit::file_stem(name);
     let base = match version {
         Some(version) => format!("{stem}.v{version}"),
         None => stem,

@@ -131,22 +131,7 @@ fn file_names(workflows: &[CompiledWorkflow]) -> Result<Vec<String>, String> {
     let mut seen: HashMap<String, &str> = HashMap::new();
     seen.insert(TASK_DEFS_FILE.to_string(), "the task definitions");
     for workflow in workflows {
-        let stem: String = workflow
-            .name
-            .chars()
-            .map(|character| {
-                if character.is_control() || "<>:\"/\\|?*".contains(character) {
-                    '_'
-                } else {
-                    character
-                }
-            })
-            .collect();
-        let stem = if stem.trim().is_empty() {
-            String::from("workflow")
-        } else {
-            stem
-        };
+        let stem = emit::file_stem(&workflow.name);
         let name = if versions.get(workflow.name.as_str()).copied().unwrap_or(0) > 1 {
             format!("{stem}.v{}.json", workflow.version)
         } else {
