@@ -192,14 +192,16 @@ fn add_list(
 
 /// The tasks of a list that wait for no sibling.
 fn first_tasks(graph: &TaskGraph, list: &[TaskId]) -> Vec<TaskId> {
+    let members: std::collections::HashSet<TaskId> = list.iter().copied().collect();
+    let waiting: std::collections::HashSet<TaskId> = graph
+        .dependencies
+        .iter()
+        .filter(|(from, to)| members.contains(from) && members.contains(to))
+        .map(|(_, to)| *to)
+        .collect();
     list.iter()
         .copied()
-        .filter(|id| {
-            !graph
-                .dependencies
-                .iter()
-                .any(|(from, to)| to == id && list.contains(from))
-        })
+        .filter(|id| !waiting.contains(id))
         .collect()
 }
 
@@ -244,6 +246,7 @@ fn data_edges(
     let text = checked.sources.text(checked.workflow.file);
     // (from node, to node) → the values read, in source order, without repeats.
     let mut edges: Vec<((usize, usize), Vec<String>)> = Vec::new();
+    let mut position: HashMap<(usize, usize), usize> = HashMap::new();
     for read in &checked.graph.reads {
         let Some(from) = node_of(read.target) else {
             continue;
@@ -266,13 +269,17 @@ fn data_edges(
             .filter(|rest| !rest.is_empty())
             .unwrap_or("(whole task)");
         let line = format!("{field}: {}", read.ty);
-        match edges.iter_mut().find(|(pair, _)| *pair == (from, to)) {
-            Some((_, lines)) => {
+        match position.get(&(from, to)) {
+            Some(&index) => {
+                let lines = &mut edges[index].1;
                 if !lines.contains(&line) {
                     lines.push(line);
                 }
             }
-            None => edges.push(((from, to), vec![line])),
+            None => {
+                position.insert((from, to), edges.len());
+                edges.push(((from, to), vec![line]));
+            }
         }
     }
     for ((from, to), mut lines) in edges {
