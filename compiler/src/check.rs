@@ -2714,30 +2714,21 @@ impl<'workflow> WorkflowChecker<'workflow> {
                     other => match workflow_metadata_type(other) {
                         Some(ty) => self.follow(&ty, rest, &format!("workflow.{other}"), &span_of),
                         None => {
-                            let mut diagnostic = Diagnostic::new(
-                                &rules::unknown_field::RULE,
-                                self.file,
-                                span_of(&first.range()),
-                                format!("`workflow` has no field `{other}`"),
+                            let diagnostic = unknown_field(
+                                Diagnostic::new(
+                                    &rules::unknown_field::RULE,
+                                    self.file,
+                                    span_of(&first.range()),
+                                    format!("`workflow` has no field `{other}`"),
+                                ),
+                                other,
+                                WORKFLOW_FIELDS,
+                                |diagnostic| {
+                                    diagnostic.with_label("not a workflow field").with_help(
+                                        format!("fields: {}", WORKFLOW_FIELDS.join(", ")),
+                                    )
+                                },
                             );
-                            diagnostic =
-                                match suggest::closest(other, WORKFLOW_FIELDS.iter().copied()) {
-                                    Some(candidate) => diagnostic
-                                        .with_label(format!("did you mean `{candidate}`?"))
-                                        .with_replacement(format!("use `{candidate}`"), candidate),
-                                    None => {
-                                        match containing(other, WORKFLOW_FIELDS.iter().copied()) {
-                                            Some(candidate) => diagnostic
-                                                .with_label(format!("did you mean `{candidate}`?")),
-                                            None => diagnostic
-                                                .with_label("not a workflow field")
-                                                .with_help(format!(
-                                                    "fields: {}",
-                                                    WORKFLOW_FIELDS.join(", ")
-                                                )),
-                                        }
-                                    }
-                                };
                             self.report(diagnostic);
                             Type::Error
                         }
@@ -2812,33 +2803,21 @@ impl<'workflow> WorkflowChecker<'workflow> {
                                 self.follow(&ty, rest, &format!("{name}.{other}"), &span_of)
                             }
                             None => {
-                                let mut diagnostic = Diagnostic::new(
-                                    &rules::unknown_field::RULE,
-                                    self.file,
-                                    span_of(&first.range()),
-                                    format!("task `{name}` has no field `{other}`"),
+                                let diagnostic = unknown_field(
+                                    Diagnostic::new(
+                                        &rules::unknown_field::RULE,
+                                        self.file,
+                                        span_of(&first.range()),
+                                        format!("task `{name}` has no field `{other}`"),
+                                    ),
+                                    other,
+                                    TASK_FIELDS,
+                                    |diagnostic| {
+                                        diagnostic
+                                            .with_label("not a task field")
+                                            .with_help("read `.output.FIELD` or `.input.FIELD`")
+                                    },
                                 );
-                                diagnostic =
-                                    match suggest::closest(other, TASK_FIELDS.iter().copied()) {
-                                        Some(candidate) => diagnostic
-                                            .with_label(format!("did you mean `{candidate}`?"))
-                                            .with_replacement(
-                                                format!("use `{candidate}`"),
-                                                candidate,
-                                            ),
-                                        None => {
-                                            match containing(other, TASK_FIELDS.iter().copied()) {
-                                                Some(candidate) => diagnostic.with_label(format!(
-                                                    "did you mean `{candidate}`?"
-                                                )),
-                                                None => diagnostic
-                                                    .with_label("not a task field")
-                                                    .with_help(
-                                                        "read `.output.FIELD` or `.input.FIELD`",
-                                                    ),
-                                            }
-                                        }
-                                    };
                                 self.report(diagnostic);
                                 Type::Error
                             }
@@ -3869,6 +3848,25 @@ fn with_path(what: &str, path: &str) -> String {
         return format!("{}{path}{}", &what[..close], &what[close..]);
     }
     format!("{what} at `{path}`")
+}
+
+/// Completes an unknown-field diagnostic for `name` among `fields`: a did-you-mean (with a
+/// replacement when the spelling is close), else a field containing it, else `otherwise`.
+fn unknown_field(
+    diagnostic: Diagnostic,
+    name: &str,
+    fields: &[&str],
+    otherwise: impl FnOnce(Diagnostic) -> Diagnostic,
+) -> Diagnostic {
+    match suggest::closest(name, fields.iter().copied()) {
+        Some(candidate) => diagnostic
+            .with_label(format!("did you mean `{candidate}`?"))
+            .with_replacement(format!("use `{candidate}`"), candidate),
+        None => match containing(name, fields.iter().copied()) {
+            Some(candidate) => diagnostic.with_label(format!("did you mean `{candidate}`?")),
+            None => otherwise(diagnostic),
+        },
+    }
 }
 
 /// The shortest candidate containing `name` (case-insensitively): `id` → `workflowId`,

@@ -1890,18 +1890,7 @@ fn write_entry(item: &YamlEntry, indent: usize, out: &mut String) {
             write_seq(items, indent + 2, out);
         }
         Yaml::Scalar(Value::String(text)) if block_literal(text).is_some() => {
-            let (header, body) = block_literal(text).unwrap_or_default();
-            out.push(' ');
-            out.push_str(&header);
-            out.push_str(&comment);
-            out.push('\n');
-            for line in body.split('\n') {
-                if !line.is_empty() {
-                    out.push_str(&" ".repeat(indent + 2));
-                    out.push_str(line);
-                }
-                out.push('\n');
-            }
+            write_block_literal(text, &comment, indent + 2, out);
         }
         value => {
             out.push(' ');
@@ -1909,6 +1898,22 @@ fn write_entry(item: &YamlEntry, indent: usize, out: &mut String) {
             out.push_str(&comment);
             out.push('\n');
         }
+    }
+}
+
+/// ` |` (or `|-`, …), `comment`, then the lines of `text` indented by `indent`.
+fn write_block_literal(text: &str, comment: &str, indent: usize, out: &mut String) {
+    let (header, body) = block_literal(text).unwrap_or_default();
+    out.push(' ');
+    out.push_str(&header);
+    out.push_str(comment);
+    out.push('\n');
+    for line in body.split('\n') {
+        if !line.is_empty() {
+            out.push_str(&" ".repeat(indent));
+            out.push_str(line);
+        }
+        out.push('\n');
     }
 }
 
@@ -1931,17 +1936,7 @@ fn write_seq(items: &[Yaml], indent: usize, out: &mut String) {
                 write_seq(children, indent + 2, out);
             }
             Yaml::Scalar(Value::String(text)) if block_literal(text).is_some() => {
-                let (header, body) = block_literal(text).unwrap_or_default();
-                out.push(' ');
-                out.push_str(&header);
-                out.push('\n');
-                for line in body.split('\n') {
-                    if !line.is_empty() {
-                        out.push_str(&" ".repeat(indent + 2));
-                        out.push_str(line);
-                    }
-                    out.push('\n');
-                }
+                write_block_literal(text, "", indent + 2, out);
             }
             value => {
                 out.push(' ');
