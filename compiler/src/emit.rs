@@ -162,11 +162,12 @@ pub fn compile(analysis: &Analysis) -> Result<Compiled, Vec<String>> {
         }
     }
     order.sort();
-    let mut sorted = Vec::with_capacity(compiled.workflows.len());
-    for (_, _, index) in &order {
-        sorted.push(compiled.workflows[*index].clone());
-    }
-    compiled.workflows = sorted;
+    let mut unsorted: Vec<Option<CompiledWorkflow>> =
+        compiled.workflows.drain(..).map(Some).collect();
+    compiled.workflows = order
+        .iter()
+        .filter_map(|(_, _, index)| unsorted[*index].take())
+        .collect();
 
     for item in &compiled.workflows {
         let Some(index) = analysis

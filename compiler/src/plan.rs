@@ -44,6 +44,7 @@
 //! Typical sparse DAGs of 100,000 nodes plan in well under a second (docs/benchmarks.md).
 
 use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The planner's input: node `i` has estimated duration `weights[i]`, and each edge `(a, b)`
 /// means `a` must finish before `b` starts. Nodes are numbered in the author's order.
@@ -125,6 +126,12 @@ const BUDGET_BASE: u64 = 4_000_000;
 /// structure where that is series-parallel and otherwise adding as little waiting as the
 /// heuristics find, never slower than [`level_waves`]. Deterministic.
 pub fn plan(input: &PlanInput) -> Result<Plan, PlanError> {
+    let spare_threads = std::thread::available_parallelism().map_or(0, |threads| threads.get() - 1);
+    plan_with_threads(input, spare_threads)
+}
+
+/// [`plan`] with at most `spare_threads` extra threads; the result does not depend on it.
+fn plan_with_threads(input: &PlanInput, spare_threads: usize) -> Result<Plan, PlanError> {
     let nodes = input.weights.len();
     if let Some(&edge) = input
         .edges
@@ -142,7 +149,8 @@ pub fn plan(input: &PlanInput) -> Result<Plan, PlanError> {
     if nodes == 0 {
         return Ok(Plan::Sequence(Vec::new()));
     }
-    let mut planner = Planner::new(&graph, &input.weights);
+    let spare_threads = AtomicUsize::new(spare_threads);
+    let mut planner = Planner::new(&graph, &input.weights, &spare_threads);
     let all = graph.topo.clone();
     let waves_span = planner.waves(&all).0;
     let found = planner.solve(all.clone(), Known::Nothing, 0, ROOT_EFFORT);
@@ -164,7 +172,8 @@ pub fn plan(input: &PlanInput) -> Result<Plan, PlanError> {
 pub fn level_waves(input: &PlanInput) -> Plan {
     let nodes = input.weights.len();
     let graph = Graph::new_lenient(nodes, &input.edges);
-    let mut planner = Planner::new(&graph, &input.weights);
+    let no_threads = AtomicUsize::new(0);
+    let mut planner = Planner::new(&graph, &input.weights, &no_threads);
     let ordered = graph.topo.clone();
     let mut waves = match planner.waves_plan(&ordered) {
         Plan::Sequence(waves) => waves,
@@ -554,6 +563,12 @@ const CANDIDATES_NESTING: usize = 3;
 const SEARCH_BUDGET_BASE: u64 = 1_000_000;
 const SEARCH_BUDGET_PER_ELEMENT: u64 = 30;
 
+/// A cut whose two sides both have at least this many nodes plans the side after the cut
+/// independently (on a re-indexed copy of that side, with half of the remaining budgets), on
+/// another thread when one is free. The split of the budgets never depends on whether a thread
+/// was free, so the plan is the same on any machine.
+const INDEPENDENT_SIDE_MIN: usize = 1_500;
+
 const NONE: usize = usize::MAX;
 
 struct Planner<'a> {
@@ -576,13 +591,17 @@ struct Planner<'a> {
     search_budget: u64,
     /// How many enclosing blocks are trying several cuts.
     nesting: usize,
+    /// Threads that may still be started for independent sides, shared by every planner of one
+    /// [`plan`] call.
+    spare_threads: &'a AtomicUsize,
 }
 
 impl<'a> Planner<'a> {
-    fn new(graph: &'a Graph, weights: &'a [u64]) -> Self {
+    fn new(graph: &'a Graph, weights: &'a [u64], spare_threads: &'a AtomicUsize) -> Self {
         let nodes = graph.nodes();
         let elements = (nodes + graph.succ.len()) as u64;
         Planner {
+            spare_threads,
             graph,
             weights,
             member: vec![0; nodes],
@@ -837,8 +856,16 @@ impl<'a> Planner<'a> {
         };
         let mut chosen = staged;
         for (before, after) in cuts {
-            let first = self.solve(before, Known::Nothing, depth + 1, after_cut);
-            let second = self.solve(after, Known::Nothing, depth + 1, after_cut);
+            let (first, second) = if !searching
+                && before.len() >= INDEPENDENT_SIDE_MIN
+                && after.len() >= INDEPENDENT_SIDE_MIN
+            {
+                self.solve_sides_independently(before, after, depth + 1, after_cut)
+            } else {
+                let first = self.solve(before, Known::Nothing, depth + 1, after_cut);
+                let second = self.solve(after, Known::Nothing, depth + 1, after_cut);
+                (first, second)
+            };
             let span = first.span.saturating_add(second.span);
             if span < chosen.span {
                 chosen = Part {
@@ -849,6 +876,62 @@ impl<'a> Planner<'a> {
         }
         self.nesting -= usize::from(searching);
         chosen
+    }
+
+    /// Plans both sides of a large cut: `after` on a re-indexed copy of its subgraph with half
+    /// of the remaining budgets, on another thread if one is free, while this planner plans
+    /// `before` with the other half; what either leaves unused returns to this planner.
+    fn solve_sides_independently(
+        &mut self,
+        before: Vec<usize>,
+        after: Vec<usize>,
+        depth: usize,
+        effort: Effort,
+    ) -> (Part, Part) {
+        let budget_share = self.budget / 2;
+        let search_share = self.search_budget / 2;
+        self.budget -= budget_share;
+        self.search_budget -= search_share;
+        let side = Side::new(self, &after);
+        let nesting = self.nesting;
+        let spare_threads = self.spare_threads;
+        let plan_after = move || {
+            let mut planner = Planner::new(&side.graph, &side.weights, spare_threads);
+            planner.budget = budget_share;
+            planner.search_budget = search_share;
+            planner.nesting = nesting;
+            let local: Vec<usize> = (0..side.weights.len()).collect();
+            let part = planner.solve(local, Known::Nothing, depth, effort);
+            let part = Part {
+                plan: side.global_plan(part.plan),
+                span: part.span,
+            };
+            (part, planner.budget, planner.search_budget)
+        };
+        let took_thread = self
+            .spare_threads
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |spare| {
+                spare.checked_sub(1)
+            })
+            .is_ok();
+        let (first, (second, budget_left, search_left)) = if took_thread {
+            let result = std::thread::scope(|scope| {
+                let handle = scope.spawn(plan_after);
+                let first = self.solve(before, Known::Nothing, depth, effort);
+                (first, handle.join())
+            });
+            self.spare_threads.fetch_add(1, Ordering::AcqRel);
+            match result {
+                (first, Ok(second)) => (first, second),
+                (_, Err(panic)) => std::panic::resume_unwind(panic),
+            }
+        } else {
+            let first = self.solve(before, Known::Nothing, depth, effort);
+            (first, plan_after())
+        };
+        self.budget = self.budget.saturating_add(budget_left);
+        self.search_budget = self.search_budget.saturating_add(search_left);
+        (first, second)
     }
 
     /// Plans a prime block as a sequence of stages, each the nodes of at most `horizon`
@@ -1100,6 +1183,56 @@ impl<'a> Planner<'a> {
         Part {
             plan: table.plan(full, nodes),
             span,
+        }
+    }
+}
+
+/// One side of a cut as a graph of its own: nodes renumbered `0..n` in the side's topological
+/// order, so that a planner for it needs scratch space for the side only.
+struct Side {
+    graph: Graph,
+    weights: Vec<u64>,
+    /// Local node → node of the whole graph.
+    global: Vec<usize>,
+}
+
+impl Side {
+    fn new(planner: &mut Planner, nodes: &[usize]) -> Side {
+        let stamp = planner.enter(nodes);
+        for (local, &node) in nodes.iter().enumerate() {
+            planner.first[node] = local;
+        }
+        let mut edges = Vec::new();
+        for (local, &node) in nodes.iter().enumerate() {
+            for &pred in planner.graph.preds(node) {
+                if planner.member[pred] == stamp {
+                    edges.push((planner.first[pred], local));
+                }
+            }
+        }
+        planner.charge((nodes.len() + edges.len()) as u64);
+        Side {
+            graph: Graph::new(nodes.len(), &edges),
+            weights: nodes.iter().map(|&node| planner.weight(node)).collect(),
+            global: nodes.to_vec(),
+        }
+    }
+
+    fn global_plan(&self, plan: Plan) -> Plan {
+        match plan {
+            Plan::Task(local) => Plan::Task(self.global[local]),
+            Plan::Sequence(steps) => Plan::Sequence(
+                steps
+                    .into_iter()
+                    .map(|step| self.global_plan(step))
+                    .collect(),
+            ),
+            Plan::Parallel(branches) => Plan::Parallel(
+                branches
+                    .into_iter()
+                    .map(|branch| self.global_plan(branch))
+                    .collect(),
+            ),
         }
     }
 }
@@ -1503,6 +1636,37 @@ mod tests {
         }
         let large = input(&[0; 43], &edges);
         planned(&large);
+    }
+
+    #[test]
+    fn threads_do_not_change_the_plan() {
+        // Large enough for several independently planned sides (random sparse DAG, fixed seed).
+        let nodes = 12_000;
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let weights: Vec<u64> = (0..nodes).map(|_| 1 + next() % 9).collect();
+        let mut edges = Vec::new();
+        // Layers of 60 nodes, each node reading two random nodes of the previous two layers.
+        let width = 60;
+        for to in width..nodes {
+            let layer_start = to - to % width;
+            for _ in 0..2 {
+                let from = layer_start
+                    - width * (1 + (next() as usize) % 2).min(layer_start / width)
+                    + (next() as usize) % width;
+                edges.push((from, to));
+            }
+        }
+        let input = input(&weights, &edges);
+        let alone = plan_with_threads(&input, 0).expect("plans");
+        let threaded = plan_with_threads(&input, 3).expect("plans");
+        assert_eq!(alone, threaded);
+        assert_eq!(validate(&alone, &input), Ok(()));
     }
 
     #[test]
