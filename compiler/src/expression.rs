@@ -445,6 +445,11 @@ fn push_literal(pieces: &mut Vec<Piece>, start: usize, end: usize) {
     }
 }
 
+/// What Java's `String.trim` removes: every character up to U+0020.
+fn is_java_trimmed(character: char) -> bool {
+    character <= ' '
+}
+
 /// `Character.isWhitespace` of Java, which `StringUtils.isBlank` uses for the empty-expression check.
 fn is_java_whitespace(character: char) -> bool {
     match character {
@@ -512,6 +517,11 @@ fn parse_path(
     }
     masked.push_str(text.get(copied_until..inner.end).unwrap_or(""));
     let first_hole = nested.first().map(|expression| expression.range.start);
+    // Jayway's `JsonContext.read` trims the path first (Java's `String.trim`: every character up
+    // to U+0020), so `${ workflow.input.x }` reads `workflow.input.x`.
+    let leading_blanks = masked.len() - masked.trim_start_matches(is_java_trimmed).len();
+    masked.drain(..leading_blanks);
+    let content_start = inner.start + leading_blanks;
 
     let explicit_root = masked.starts_with('$') || masked.starts_with('@');
     let parsed_text = if explicit_root {
@@ -521,9 +531,9 @@ fn parse_path(
     };
     let to_text = |position: usize| -> usize {
         if explicit_root {
-            inner.start + position
+            content_start + position
         } else {
-            inner.start + position.saturating_sub(2)
+            content_start + position.saturating_sub(2)
         }
     };
     let to_text_range = |range: &Range<usize>| -> Range<usize> {
@@ -532,7 +542,7 @@ fn parse_path(
         clamp_to_char_boundaries(text, start..end)
     };
 
-    let trimmed_length = parsed_text.trim_end_matches(' ').len();
+    let trimmed_length = parsed_text.trim_end_matches(is_java_trimmed).len();
     let parsed = &parsed_text[..trimmed_length];
     let mut parser = JaywayParser {
         text: parsed,
@@ -1512,6 +1522,18 @@ mod tests {
     }
 
     #[test]
+    fn blanks_around_the_path_are_trimmed_like_jayway() {
+        // `${ workflow.input.x }`: ranges still point at the names in the text.
+        let path = single_path("${ workflow.input.x\t}");
+        assert_eq!(path.root, Root::Workflow);
+        assert_eq!(path.root_range, 3..11);
+        assert_eq!(
+            path.segments,
+            vec![field("input", 12..17), field("x", 18..19)]
+        );
+    }
+
+    #[test]
     fn workflow_input_path() {
         let path = single_path("${workflow.input.x}");
         assert_eq!(path.root, Root::Workflow);
@@ -1906,11 +1928,10 @@ mod tests {
 
     #[test]
     fn invalid_paths_have_precise_ranges() {
-        let cases: [(&str, &str); 17] = [
+        let cases: [(&str, &str); 16] = [
             ("${a.b.}", "."),
             ("${a..}", ".."),
             ("${a...b}", "."),
-            ("${ workflow.input}", " "),
             ("${a b}", " "),
             ("${$x}", "x"),
             ("${a['b}", "'b"),
