@@ -27,12 +27,12 @@
 //!   external completion). The body is parsed as JSON when it can be (`extractBody`: objects and
 //!   lists as they are, **every number as a double**, other scalars as text — `true` becomes
 //!   `"true"`, `null` becomes `"null"`), else kept as text. A 4xx or 5xx makes `RestTemplate`
-//!   throw: the task FAILED with "Failed to invoke HTTP task due to: java.lang.Exception: 404 Not
-//!   Found: \"<body>\"" and the output `response` is that exception's text (a string), exactly as
+//!   throw: the task FAILED with `Failed to invoke HTTP task due to: java.lang.Exception: 404 Not
+//!   Found: "<body>"` and the output `response` is that exception's text (a string), exactly as
 //!   in Conductor. Any other status (a 3xx that is not followed) is FAILED with "No response from
 //!   the remote service" and the `response` map.
-//! * **Failures to connect** (refused, DNS, TLS, timeouts) are FAILED with "Failed to invoke HTTP
-//!   task due to: java.lang.Exception: I/O error on GET request for \"<uri>\": <cause>".
+//! * **Failures to connect** (refused, DNS, TLS, timeouts) are FAILED with `Failed to invoke HTTP
+//!   task due to: java.lang.Exception: I/O error on GET request for "<uri>": <cause>`.
 //!
 //! Differences that remain: header names in the output are lower case (HTTP/1 names are case
 //! insensitive and the HTTP stack here normalizes them; Conductor keeps the server's spelling);
