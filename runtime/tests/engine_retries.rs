@@ -287,7 +287,7 @@ async fn timeout_with_alert_only_policy_lets_the_task_finish() {
     let workers = ScriptedWorkers::new().answers("a", vec![slow(ok(json!({})), 4)]);
     let ran = run(
         workflow("timeout_alert", json!([simple("a")])),
-        &[task_def.clone()],
+        std::slice::from_ref(&task_def),
         json!({}),
         workers,
     )
@@ -505,7 +505,7 @@ async fn injected_failures_fail_the_chosen_attempt() {
     let ran = run_with(
         definitions(
             &[workflow("inject", json!([simple("a")]))],
-            &[task_def.clone()],
+            std::slice::from_ref(&task_def),
         ),
         "inject",
         json!({}),
