@@ -198,6 +198,9 @@ pub(super) struct Run {
     timers: BinaryHeap<Reverse<Timer>>,
     timer_sequence: u64,
     in_flight: HashMap<u64, InFlight>,
+    /// Results already known when asked for (recorded, injected): in flight like any other, so
+    /// that a replay applies them in the order the original run did.
+    ready: Vec<(u64, WorkResult)>,
     next_token: u64,
     sender: mpsc::UnboundedSender<Message>,
     receiver: mpsc::UnboundedReceiver<Message>,
@@ -238,6 +241,7 @@ impl Run {
             timers: BinaryHeap::new(),
             timer_sequence: 0,
             in_flight: HashMap::new(),
+            ready: Vec::new(),
             next_token: 0,
             sender,
             receiver,
@@ -471,6 +475,11 @@ impl Run {
     /// in a fixed order.
     async fn collect_in_flight(&mut self) {
         let mut batch = Vec::new();
+        for (token, result) in std::mem::take(&mut self.ready) {
+            if let Some(in_flight) = self.in_flight.remove(&token) {
+                batch.push((in_flight, Message::Worked { token, result }));
+            }
+        }
         while !self.in_flight.is_empty() {
             let Some(message) = self.receiver.recv().await else {
                 break;
@@ -498,6 +507,14 @@ impl Run {
 
     /// Real clock: applies the next answer, or fires the timers that are due.
     async fn wait_real_time(&mut self) {
+        if !self.ready.is_empty() {
+            for (token, result) in std::mem::take(&mut self.ready) {
+                if let Some(in_flight) = self.in_flight.remove(&token) {
+                    self.receive(in_flight, Message::Worked { token, result });
+                }
+            }
+            return;
+        }
         let wait = self.next_due().map(|due| self.clock.real_wait_until(due));
         let message = match wait {
             Some(wait) => tokio::select! {
@@ -901,9 +918,18 @@ impl Run {
         extra.token = token;
         let kind = extra.kind;
         let by_workers = kind == Kind::Worker || extra.answered_by_workers;
-        let now = self.clock.elapsed();
         if let Some(result) = self.recorded_or_injected(execution, task) {
-            self.result_arrived(execution, task, token, result, now);
+            let dispatched_at = self.clock.elapsed();
+            self.in_flight.insert(
+                token,
+                InFlight {
+                    execution,
+                    task,
+                    dispatched_at,
+                    recorded: true,
+                },
+            );
+            self.ready.push((token, result));
             return;
         }
         if self.options.replay_only {
