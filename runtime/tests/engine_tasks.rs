@@ -1129,3 +1129,28 @@ async fn missing_workers_names_every_worker_task_without_one() {
     });
     assert_eq!(missing, ["/a (a)", "/sub/c2 (c2)"]);
 }
+
+#[tokio::test]
+async fn json_jq_transform_gives_result_and_result_list() {
+    let definition = workflow(
+        "jq",
+        json!([{"name": "q", "taskReferenceName": "q", "type": "JSON_JQ_TRANSFORM",
+                "inputParameters": {"queryExpression": ".items[] | . * 2", "items": "${workflow.input.items}"}},
+               {"name": "bad", "taskReferenceName": "bad", "type": "JSON_JQ_TRANSFORM",
+                "inputParameters": {"queryExpression": ".a |||"}, "optional": true}]),
+    );
+    let ran = run(
+        definition,
+        &[],
+        json!({"items": [1, 2]}),
+        ScriptedWorkers::new(),
+    )
+    .await;
+    assert_eq!(
+        ran.sequence(),
+        expect(&[("q", Completed), ("bad", CompletedWithErrors)])
+    );
+    assert_eq!(ran.output("q"), json!({"result": 2, "resultList": [2, 4]}));
+    let bad = ran.output("bad");
+    assert!(bad["error"].is_string(), "{bad}");
+}
