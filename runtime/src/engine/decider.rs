@@ -208,6 +208,8 @@ pub(super) struct Run {
     handles_alive: bool,
     pub(super) ids: Ids,
     pub(super) tasks_added: usize,
+    /// A safety limit stopped the run: nothing new starts.
+    pub(super) aborted: bool,
     started: Instant,
 }
 
@@ -249,6 +251,7 @@ impl Run {
             handles_alive: true,
             ids,
             tasks_added: 0,
+            aborted: false,
             started: Instant::now(),
         }
     }
