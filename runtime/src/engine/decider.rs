@@ -208,6 +208,8 @@ pub(super) struct Run {
     handles_alive: bool,
     pub(super) ids: Ids,
     pub(super) tasks_added: usize,
+    /// Conductor's ad-hoc task definitions by (name, SIMPLE or not), made once.
+    pub(super) ad_hoc_task_defs: HashMap<(String, bool), Arc<crate::definition::TaskDef>>,
     /// A safety limit stopped the run: nothing new starts.
     pub(super) aborted: bool,
     started: Instant,
@@ -251,6 +253,7 @@ impl Run {
             handles_alive: true,
             ids,
             tasks_added: 0,
+            ad_hoc_task_defs: HashMap::new(),
             aborted: false,
             started: Instant::now(),
         }
