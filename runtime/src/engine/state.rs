@@ -495,11 +495,7 @@ impl Roots {
         let mut stack: Vec<&Value> = templates.into_iter().collect();
         while let Some(value) = stack.pop() {
             match value {
-                Value::String(text) => {
-                    if !scan_roots(text, &mut names) {
-                        return Roots::All;
-                    }
-                }
+                Value::String(text) if !scan_roots(text, &mut names) => return Roots::All,
                 Value::Array(items) => stack.extend(items),
                 Value::Object(map) => stack.extend(map.values()),
                 _ => {}
