@@ -845,6 +845,20 @@ impl<'a> MockChecker<'a> {
                 return false;
             }
         };
+        if text == "CANCELED" {
+            let diagnostic = Diagnostic::new(
+                &rules::invalid_mock_status::RULE,
+                self.file,
+                node.span,
+                "`CANCELED` cannot be mocked in `wfc run`",
+            )
+            .with_label(
+                "Conductor takes it from a worker; in `wfc run` only the engine cancels a task",
+            )
+            .with_help("use `FAILED_WITH_TERMINAL_ERROR` to fail the task without retries");
+            self.report(diagnostic);
+            return false;
+        }
         if STATUSES.contains(&text) {
             return text == "COMPLETED";
         }
