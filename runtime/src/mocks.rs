@@ -408,6 +408,53 @@ impl Workers for Stubs {
     }
 }
 
+/// Several kinds of workers asked in order, the first that can execute a task running it:
+/// `wfc run` asks the mocks, then the command workers, then the stubs.
+#[derive(Default)]
+pub struct Layered {
+    layers: Vec<std::sync::Arc<dyn Workers>>,
+}
+
+impl std::fmt::Debug for Layered {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("Layered")
+            .field("layers", &self.layers.len())
+            .finish()
+    }
+}
+
+impl Layered {
+    pub fn new(layers: Vec<std::sync::Arc<dyn Workers>>) -> Layered {
+        Layered { layers }
+    }
+}
+
+impl Workers for Layered {
+    fn can_execute(&self, task_def_name: &str, reference_task_name: &str) -> bool {
+        self.layers
+            .iter()
+            .any(|layer| layer.can_execute(task_def_name, reference_task_name))
+    }
+
+    fn execute(&self, item: WorkItem) -> WorkFuture {
+        match self
+            .layers
+            .iter()
+            .find(|layer| layer.can_execute(&item.task_def_name, &item.reference_task_name))
+        {
+            Some(layer) => layer.execute(item),
+            None => {
+                let reason = format!(
+                    "no mock, command or stub answers `{}` ({})",
+                    item.reference_task_name, item.task_def_name
+                );
+                Box::pin(async move { WorkResult::failed(reason) })
+            }
+        }
+    }
+}
+
 /// A sample value of a JSON Schema (the `outputSchema` wfc emits in TaskDefs, or any other):
 /// every property, one item per array, the first enum value, `0`, `false`, and for a string the
 /// name of the property.
@@ -658,5 +705,22 @@ mod tests {
             json!({"opened": false})
         );
         assert!(answer(&stubs, item("", "other", 0)).output.is_empty());
+
+        // Mocks first, stubs for the rest.
+        let mocks = Mocks::from_json(&json!({"gate": [{"output": {"opened": true}}]}));
+        let Ok(mocks) = mocks else {
+            panic!("{mocks:?}")
+        };
+        let layered = Layered::new(vec![std::sync::Arc::new(mocks), std::sync::Arc::new(stubs)]);
+        assert!(!layered.can_execute("fetch", "fetch"));
+        assert_eq!(
+            Value::Object(answer(&layered, item("", "gate", 0)).output),
+            json!({"opened": true})
+        );
+        assert_eq!(
+            Value::Object(answer(&layered, item("", "gate__2", 0)).output),
+            json!({"opened": true})
+        );
+        assert!(answer(&layered, item("", "other", 0)).output.is_empty());
     }
 }
