@@ -227,7 +227,7 @@ fn tail(text: &str, limit: usize) -> &str {
 
 fn describe_duration(duration: Duration) -> String {
     let milliseconds = duration.as_millis();
-    if milliseconds % 1000 == 0 {
+    if milliseconds.is_multiple_of(1000) {
         format!("{}s", milliseconds / 1000)
     } else {
         format!("{milliseconds}ms")
