@@ -103,12 +103,24 @@ impl Progress {
         let (sender, receiver) = mpsc::channel::<Message>();
         let mut view = View::new(mode, run_id, started_at);
         let thread = std::thread::spawn(move || {
-            for message in receiver {
-                match message {
-                    Message::Event(event) => view.show(&event),
-                    Message::Handle(handle) => view.handle = Some(handle),
-                    Message::End => break,
+            while let Ok(mut message) = receiver.recv() {
+                // Draw everything that is there, then flush: lines appear as the run goes
+                // without a write per line on runs of many tasks.
+                loop {
+                    match message {
+                        Message::Event(event) => view.show(&event),
+                        Message::Handle(handle) => view.handle = Some(handle),
+                        Message::End => {
+                            view.finish();
+                            return;
+                        }
+                    }
+                    match receiver.try_recv() {
+                        Ok(next) => message = next,
+                        Err(_) => break,
+                    }
                 }
+                view.flush();
             }
             view.finish();
         });
@@ -515,6 +527,10 @@ impl View {
         {
             self.line(format!("  {reference}: {reason}"));
         }
+    }
+
+    fn flush(&mut self) {
+        let _ = self.out.flush();
     }
 
     fn finish(&mut self) {
