@@ -464,7 +464,10 @@ impl Run {
         let kind = extra.kind;
         let delay = Duration::from_millis(extra.queue_delay_milliseconds);
         let answered_by_workers =
-            matches!(kind, Kind::Http | Kind::Human | Kind::Wait | Kind::Event)
+            matches!(
+                kind,
+                Kind::Http | Kind::Human | Kind::Wait | Kind::Event | Kind::StartWorkflow
+            )
                 && self
                     .workers
                     .can_execute(&task.task_def_name, &task.reference_task_name);
