@@ -723,12 +723,14 @@ impl<'a> MockChecker<'a> {
             } => {
                 let full = checker.task_output_type(task.id);
                 let body = match full.structure() {
-                    Type::Object(object) => object
-                        .field("response")
-                        .and_then(|response| match response.ty.structure() {
-                            Type::Object(response) => response.field("body").map(|body| body.ty.clone()),
+                    Type::Object(object) => object.field("response").and_then(|response| {
+                        match response.ty.structure() {
+                            Type::Object(response) => {
+                                response.field("body").map(|body| body.ty.clone())
+                            }
                             _ => None,
-                        }),
+                        }
+                    }),
                     _ => None,
                 }?;
                 let response = with_optional(
@@ -1121,10 +1123,7 @@ impl<'a> MockChecker<'a> {
                     "add `{}` to the mocked output, or declare the field optional in the contract",
                     field.name
                 )),
-                None => diagnostic.with_help(format!(
-                    "add `{}` to the mocked output",
-                    field.name
-                )),
+                None => diagnostic.with_help(format!("add `{}` to the mocked output", field.name)),
             };
             self.report(diagnostic);
             if no_output {
