@@ -209,8 +209,8 @@ struct View {
     run_id: String,
     started_at: i64,
     handle: Option<RunHandle>,
-    /// Workflow id → (depth, label of the task that started it).
-    workflows: HashMap<String, usize>,
+    /// Workflow id → its depth and how its lines name it.
+    workflows: HashMap<String, (usize, String)>,
     root: Option<String>,
     tasks: HashMap<String, TaskLine>,
     multi: Option<MultiProgress>,
@@ -286,31 +286,34 @@ impl View {
                 let Some(parent) = parent_workflow_id else {
                     if self.root.is_none() {
                         self.root = Some(workflow_id.clone());
-                        self.workflows.insert(workflow_id.clone(), 0);
+                        self.workflows
+                            .insert(workflow_id.clone(), (0, String::new()));
                     } else {
-                        self.workflows.insert(workflow_id.clone(), 1);
+                        let label = format!("failure workflow {name} v{version}");
                         let text = format!(
-                            "{}  {}  failure workflow {name} v{version}",
+                            "{}  {}  {label}",
                             self.elapsed(*at),
                             self.status_label("STARTED")
                         );
+                        self.workflows.insert(workflow_id.clone(), (1, label));
                         self.line(text);
                     }
                     return;
                 };
-                let depth = self.workflows.get(parent).copied().unwrap_or(0) + 1;
-                self.workflows.insert(workflow_id.clone(), depth);
+                let depth = self.workflows.get(parent).map_or(0, |(depth, _)| *depth) + 1;
                 let from = parent_task_id
                     .as_ref()
                     .and_then(|task| self.tasks.get(task))
                     .map(|task| format!("{}: ", task.reference))
                     .unwrap_or_default();
+                let label = format!("{from}workflow {name} v{version}");
                 let text = format!(
-                    "{}  {}  {}{from}workflow {name} v{version}",
+                    "{}  {}  {}{label}",
                     self.elapsed(*at),
                     self.status_label("STARTED"),
                     "  ".repeat(depth - 1)
                 );
+                self.workflows.insert(workflow_id.clone(), (depth, label));
                 self.line(text);
             }
             Event::TaskScheduled {
@@ -322,7 +325,10 @@ impl View {
                 input,
                 ..
             } => {
-                let depth = self.workflows.get(workflow_id).copied().unwrap_or(0);
+                let depth = self
+                    .workflows
+                    .get(workflow_id)
+                    .map_or(0, |(depth, _)| *depth);
                 let bar = self.spinner(depth, reference_task_name, task_type);
                 self.tasks.insert(
                     task_id.clone(),
@@ -403,14 +409,18 @@ impl View {
                 if self.root.as_ref() == Some(workflow_id) {
                     return;
                 }
-                let depth = self.workflows.get(workflow_id).copied().unwrap_or(1);
+                let (depth, label) = self
+                    .workflows
+                    .get(workflow_id)
+                    .cloned()
+                    .unwrap_or((1, "workflow".to_string()));
                 let reason = reason
                     .as_ref()
                     .filter(|_| !status.is_successful())
                     .map(|reason| format!("  {}", one_line(reason)))
                     .unwrap_or_default();
                 let text = format!(
-                    "{}  {}  {}workflow ended{reason}",
+                    "{}  {}  {}{label} ended{reason}",
                     self.elapsed(*at),
                     self.status_label(status.as_str()),
                     "  ".repeat(depth.saturating_sub(1))

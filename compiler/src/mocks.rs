@@ -41,13 +41,13 @@ use crate::suggest;
 use crate::syntax::{self, Node, NodeKind, PlainValue, Style};
 use crate::types::{Field, Type};
 
-/// The statuses of Conductor's `TaskResult.Status`: what a worker (or a mock) can report.
-pub const STATUSES: [&str; 5] = [
+/// The statuses a mock can report: Conductor's `TaskResult.Status` without `CANCELED`, which
+/// `wfc run` leaves to the engine.
+pub const STATUSES: [&str; 4] = [
     "COMPLETED",
     "FAILED",
     "FAILED_WITH_TERMINAL_ERROR",
     "IN_PROGRESS",
-    "CANCELED",
 ];
 
 /// The keys of one mocked result: Conductor's `TaskMock`, plus `reasonForIncompletion` (a wfc
@@ -912,7 +912,7 @@ impl<'a> MockChecker<'a> {
             Some(candidate) => diagnostic
                 .with_label(format!("did you mean `{candidate}`?"))
                 .with_help(format!(
-                    "a worker reports one of {}, in capitals",
+                    "a mocked result is one of {}, in capitals",
                     suggest::quoted_list(STATUSES)
                 ))
                 .with_replacement(format!("use `{candidate}`"), styled(node, candidate)),

@@ -28,7 +28,7 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 
 use crate::engine::InjectedFailure;
-use crate::event::Event;
+use crate::event::ResultKey;
 use crate::worker::{WorkFuture, WorkItem, WorkResult, WorkStatus, Workers};
 
 /// One mocked result.
@@ -300,11 +300,12 @@ impl Mocks {
     /// Resuming a run: moves past the results its history already received from the mocks,
     /// so that the next attempt of a task gets the result after them. Results of attempts that
     /// `--fail` failed did not come from the mocks and are skipped.
-    pub fn advance_past(&self, recorded: &[Event], failures: &[InjectedFailure]) {
-        for event in recorded {
-            let Event::ResultReceived { key, .. } = event else {
-                continue;
-            };
+    pub fn advance_past<'a>(
+        &self,
+        recorded: impl IntoIterator<Item = &'a ResultKey>,
+        failures: &[InjectedFailure],
+    ) {
+        for key in recorded {
             let Some((path_and_reference, retry)) = key.0.rsplit_once('#') else {
                 continue;
             };
@@ -675,16 +676,12 @@ mod tests {
         let Ok(mocks) = mocks else {
             panic!("{mocks:?}")
         };
-        let received = |retry: u32| Event::ResultReceived {
-            workflow_id: "w".into(),
-            task_id: "t".into(),
-            key: ResultKey::new("", "charge", retry),
-            result: WorkResult::failed("x"),
-            at: 0,
-        };
         // Attempt 1 came from the mocks, attempt 2 from `--fail charge:2`.
         mocks.advance_past(
-            &[received(0), received(1)],
+            &[
+                ResultKey::new("", "charge", 0),
+                ResultKey::new("", "charge", 1),
+            ],
             &[InjectedFailure {
                 reference: "charge".into(),
                 attempt: Some(2),

@@ -36,8 +36,9 @@ use serde_json::{Map, Value};
 
 use crate::clock::ClockMode;
 use crate::engine::{InjectedFailure, RunOptions, StartRequest};
-use crate::event::{Event, Recorder};
+use crate::event::{Event, RecordedResults, Recorder, ResultKey};
 use crate::execution::WorkflowStatus;
+use crate::worker::WorkResult;
 use crate::worker::WorkStatus;
 
 /// The default runs directory, relative to the project.
@@ -193,7 +194,30 @@ impl RunRecord {
         if !proc.is_dir() {
             return None;
         }
-        Some(!proc.join(pid.to_string()).exists())
+        Some(!process_is_running(&proc.join(pid.to_string())))
+    }
+}
+
+/// Whether the process of `/proc/<pid>` runs the same program as this one: not gone, not a
+/// zombie waiting to be reaped, and not another program that was given the pid since.
+fn process_is_running(directory: &Path) -> bool {
+    let Ok(stat) = std::fs::read_to_string(directory.join("stat")) else {
+        return false;
+    };
+    // `pid (comm) state ...`; comm may hold spaces and parentheses.
+    let state = stat
+        .rsplit_once(')')
+        .and_then(|(_, rest)| rest.split_whitespace().next());
+    if state == Some("Z") || state == Some("X") {
+        return false;
+    }
+    let name = |path: &Path| std::fs::read_to_string(path).map(|text| text.trim().to_string());
+    match (
+        name(&directory.join("comm")),
+        name(Path::new("/proc/self/comm")),
+    ) {
+        (Ok(theirs), Ok(ours)) => theirs == ours,
+        _ => true,
     }
 }
 
@@ -387,6 +411,61 @@ impl RecordedRun {
     }
 }
 
+/// The worker results of a history by key, in the order the keys first got one. A resumed run records again
+/// the results it was fed back before it records new ones, so each execution of the run (from
+/// one `RunStarted` to the next) holds, for every key, the results of the executions before it
+/// and then its own: the longest list of each key is the complete one.
+pub fn merged_results(history: &History) -> Vec<(ResultKey, Vec<WorkResult>)> {
+    let mut best: HashMap<&ResultKey, Vec<&WorkResult>> = HashMap::new();
+    let mut current: HashMap<&ResultKey, Vec<&WorkResult>> = HashMap::new();
+    let mut order: Vec<&ResultKey> = Vec::new();
+    fn merge<'a>(
+        best: &mut HashMap<&'a ResultKey, Vec<&'a WorkResult>>,
+        current: &mut HashMap<&'a ResultKey, Vec<&'a WorkResult>>,
+    ) {
+        for (key, results) in current.drain() {
+            let known = best.entry(key).or_default();
+            if results.len() > known.len() {
+                *known = results;
+            }
+        }
+    }
+    for event in &history.events {
+        match event {
+            Event::RunStarted { .. } => merge(&mut best, &mut current),
+            Event::ResultReceived { key, result, .. } => {
+                if !current.contains_key(key) && !order.contains(&key) {
+                    order.push(key);
+                }
+                current.entry(key).or_default().push(result);
+            }
+            _ => {}
+        }
+    }
+    merge(&mut best, &mut current);
+    order
+        .into_iter()
+        .map(|key| {
+            let results = best
+                .get(key)
+                .map(|results| results.iter().map(|result| (*result).clone()).collect())
+                .unwrap_or_default();
+            (key.clone(), results)
+        })
+        .collect()
+}
+
+/// The worker results of a history, for replaying or resuming it ([`merged_results`]).
+pub fn recorded_results(history: &History) -> RecordedResults {
+    let mut recorded = RecordedResults::new();
+    for (key, results) in merged_results(history) {
+        for result in results {
+            recorded.push(key.clone(), result);
+        }
+    }
+    recorded
+}
+
 /// Whether a replay reached the recorded final state ([`compare_final_states`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Comparison {
@@ -442,7 +521,8 @@ fn final_states(events: &[Event]) -> (Vec<(String, String)>, bool) {
                             None => format!("{parent_path}/{task}"),
                         }
                     }
-                    _ if root.is_none() => {
+                    // A resumed run starts its root again, under the same id.
+                    _ if root.is_none() || root == Some(workflow_id.as_str()) => {
                         root = Some(workflow_id);
                         String::new()
                     }
@@ -1339,6 +1419,44 @@ mod tests {
         assert_eq!(run.options.start_time, Some(1_000));
         assert_eq!(run.definitions.len(), 1);
         Ok(())
+    }
+
+    #[test]
+    fn a_resumed_history_gives_each_result_once() {
+        let received = |key: &str, id: &str| Event::ResultReceived {
+            workflow_id: "w1".into(),
+            task_id: "t".into(),
+            key: ResultKey(key.into()),
+            result: WorkResult::completed(Map::from_iter([("id".to_string(), json!(id))])),
+            at: 0,
+        };
+        let started = events().remove(0);
+        // Killed after /a (IN_PROGRESS then COMPLETED) and the first poll of /b; resumed, the
+        // run was fed /a and /b's first answer back, then /b answered again and /c ran.
+        let history = History {
+            events: vec![
+                started.clone(),
+                received("/a#0", "a1"),
+                received("/a#0", "a2"),
+                received("/b#0", "b1"),
+                started,
+                received("/a#0", "a1"),
+                received("/a#0", "a2"),
+                received("/b#0", "b1"),
+                received("/b#0", "b2"),
+                received("/c#0", "c1"),
+            ],
+            torn_tail: None,
+            complete_length: 0,
+        };
+        let mut recorded = recorded_results(&history);
+        assert_eq!(recorded.len(), 5);
+        let id =
+            |result: Option<WorkResult>| result.and_then(|result| result.output.get("id").cloned());
+        let b = ResultKey("/b#0".into());
+        assert_eq!(id(recorded.take(&b)), Some(json!("b1")));
+        assert_eq!(id(recorded.take(&b)), Some(json!("b2")));
+        assert_eq!(recorded.take(&b), None);
     }
 
     #[test]

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use wfc_runtime::engine::{Definitions, Engine, RunOptions};
-use wfc_runtime::event::{MemoryRecorder, RecordedResults, Recorder};
+use wfc_runtime::event::{MemoryRecorder, Recorder};
 use wfc_runtime::mocks::Layered;
 use wfc_runtime::store::{Comparison, RecordedRun, compare_final_states, read_history};
 
@@ -35,7 +35,7 @@ pub fn run(args: &ReplayArgs, terminal: &Terminal) -> Result<Exit, Failure> {
             .map_err(|problem| Failure::new(format!("a recorded task definition: {problem}")))?;
     }
     let options = RunOptions {
-        recorded: RecordedResults::from_events(&history.events),
+        recorded: wfc_runtime::store::recorded_results(&history),
         replay_only: true,
         ..recorded.options
     };

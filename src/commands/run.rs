@@ -28,7 +28,7 @@ use wfc_compiler::source::SourceDb;
 use wfc_runtime::clock::{ClockMode, epoch_milliseconds_now};
 use wfc_runtime::command::{CommandLine, CommandSpec, CommandWorkers, DEFAULT_TIMEOUT};
 use wfc_runtime::engine::{Definitions, Engine, InjectedFailure, RunOptions, StartRequest};
-use wfc_runtime::event::{Event, RecordedResults, Recorder};
+use wfc_runtime::event::{Event, Recorder};
 use wfc_runtime::execution::WorkflowStatus;
 use wfc_runtime::mocks::{Layered, Mocks, Stubs};
 use wfc_runtime::store::{NewRun, RecordedRun, RunRecorder, Store};
@@ -458,7 +458,11 @@ fn resume(args: &RunArgs, run_id: &str, terminal: &Terminal) -> Result<Exit, Fai
     let mocks = match &settings.mocks {
         Some(path) => match check_mocks(path, &mut prepared, &options, terminal)? {
             Some(mocks) => {
-                mocks.advance_past(&history.events, &recorded.options.failures);
+                let merged = wfc_runtime::store::merged_results(&history);
+                let keys = merged
+                    .iter()
+                    .flat_map(|(key, results)| std::iter::repeat_n(key, results.len()));
+                mocks.advance_past(keys, &recorded.options.failures);
                 Some(mocks)
             }
             None => return Ok(Exit::Failure),
@@ -491,7 +495,7 @@ fn resume(args: &RunArgs, run_id: &str, terminal: &Terminal) -> Result<Exit, Fai
     });
     let workers = layered(mocks, commands, stubs);
     let definitions = definitions_of(&prepared.definitions, &prepared.task_defs)?;
-    let results = RecordedResults::from_events(&history.events);
+    let results = wfc_runtime::store::recorded_results(&history);
     if !args.quiet {
         output::note(&format!(
             "resuming run {run_id}: {} ({} recorded results)",

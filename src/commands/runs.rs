@@ -26,6 +26,11 @@ pub fn run(args: &RunsArgs, terminal: &Terminal) -> Result<Exit, Failure> {
                 let mut value = serde_json::to_value(run).unwrap_or_default();
                 if let Some(object) = value.as_object_mut() {
                     object.insert("status".into(), status_shown(run).into());
+                    let waiting = store.waiting_tasks(&run.id).unwrap_or_default();
+                    object.insert(
+                        "waitingTasks".into(),
+                        serde_json::to_value(waiting).unwrap_or_default(),
+                    );
                 }
                 value
             })
