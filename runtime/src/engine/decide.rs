@@ -177,12 +177,9 @@ impl Run {
         }
         if self.tasks_added > self.options.task_limit {
             let limit = self.options.task_limit;
-            self.terminate(
-                execution,
-                Terminate::failed(format!(
-                    "the run scheduled more than {limit} tasks; a loop that never ends? (the limit is RunOptions::task_limit)"
-                )),
-            );
+            self.abort_run(format!(
+                "the run scheduled more than {limit} tasks; a loop that never ends? (the limit is RunOptions::task_limit)"
+            ));
             return false;
         }
         for index in to_execute {
@@ -990,6 +987,24 @@ impl Run {
         );
     }
 
+    /// Stops the whole run (a safety limit was hit): every running execution FAILS with the
+    /// reason, and no failure workflow starts.
+    fn abort_run(&mut self, reason: String) {
+        self.aborted = true;
+        for execution in 0..self.executions.len() {
+            let running = self
+                .executions
+                .get(execution)
+                .is_some_and(|state| !state.is_terminal());
+            if running {
+                if let Some(state) = self.executions.get_mut(execution) {
+                    state.workflow.status = WorkflowStatus::Failed;
+                }
+                self.terminate_workflow(execution, reason.clone(), None, None);
+            }
+        }
+    }
+
     /// `terminateWorkflow(workflow, reason, failureWorkflow, version)`.
     fn terminate_workflow(
         &mut self,
@@ -1012,7 +1027,7 @@ impl Run {
             state.workflow.update_time = now;
         }
         self.cancel_non_terminal_tasks(execution);
-        if let Some(name) = failure_workflow {
+        if let Some(name) = failure_workflow.filter(|_| !self.aborted) {
             let output =
                 match self.start_failure_workflow(execution, &name, failure_version, &reason) {
                     Ok(workflow_id) => Value::from(workflow_id),

@@ -198,6 +198,9 @@ pub(super) struct Run {
     timers: BinaryHeap<Reverse<Timer>>,
     timer_sequence: u64,
     in_flight: HashMap<u64, InFlight>,
+    /// Results already known when asked for (recorded, injected): in flight like any other, so
+    /// that a replay applies them in the order the original run did.
+    ready: Vec<(u64, WorkResult)>,
     next_token: u64,
     sender: mpsc::UnboundedSender<Message>,
     receiver: mpsc::UnboundedReceiver<Message>,
@@ -205,6 +208,8 @@ pub(super) struct Run {
     handles_alive: bool,
     pub(super) ids: Ids,
     pub(super) tasks_added: usize,
+    /// A safety limit stopped the run: nothing new starts.
+    pub(super) aborted: bool,
     started: Instant,
 }
 
@@ -238,6 +243,7 @@ impl Run {
             timers: BinaryHeap::new(),
             timer_sequence: 0,
             in_flight: HashMap::new(),
+            ready: Vec::new(),
             next_token: 0,
             sender,
             receiver,
@@ -245,6 +251,7 @@ impl Run {
             handles_alive: true,
             ids,
             tasks_added: 0,
+            aborted: false,
             started: Instant::now(),
         }
     }
@@ -471,6 +478,11 @@ impl Run {
     /// in a fixed order.
     async fn collect_in_flight(&mut self) {
         let mut batch = Vec::new();
+        for (token, result) in std::mem::take(&mut self.ready) {
+            if let Some(in_flight) = self.in_flight.remove(&token) {
+                batch.push((in_flight, Message::Worked { token, result }));
+            }
+        }
         while !self.in_flight.is_empty() {
             let Some(message) = self.receiver.recv().await else {
                 break;
@@ -498,6 +510,14 @@ impl Run {
 
     /// Real clock: applies the next answer, or fires the timers that are due.
     async fn wait_real_time(&mut self) {
+        if !self.ready.is_empty() {
+            for (token, result) in std::mem::take(&mut self.ready) {
+                if let Some(in_flight) = self.in_flight.remove(&token) {
+                    self.receive(in_flight, Message::Worked { token, result });
+                }
+            }
+            return;
+        }
         let wait = self.next_due().map(|due| self.clock.real_wait_until(due));
         let message = match wait {
             Some(wait) => tokio::select! {
@@ -850,6 +870,22 @@ impl Run {
             return;
         }
         let kind = extra.kind;
+        let stand_in = matches!(kind, Kind::SubWorkflow | Kind::StartWorkflow)
+            && self
+                .workers
+                .can_execute(&record.task_def_name, &record.reference_task_name)
+            && self.target_is_missing(record);
+        if stand_in {
+            if let Some(extra) = self
+                .executions
+                .get_mut(execution)
+                .and_then(|state| state.extras.get_mut(task))
+            {
+                extra.answered_by_workers = true;
+            }
+            self.poll(execution, task);
+            return;
+        }
         match kind {
             Kind::SubWorkflow => self.start_sub_workflow(execution, task),
             // A mock may stand in for starting a workflow the run does not have (one
@@ -859,6 +895,44 @@ impl Run {
             }
             _ => self.poll(execution, task),
         }
+    }
+
+    /// Whether the workflow a SUB_WORKFLOW or START_WORKFLOW task would start is not among the
+    /// definitions (a workflow of another project): then the workers may stand in for it.
+    fn target_is_missing(&self, record: &crate::execution::Task) -> bool {
+        let input = &record.input_data;
+        let (name, version) = if record.task_type == "SUB_WORKFLOW" {
+            if input
+                .get("subWorkflowDefinition")
+                .is_some_and(Value::is_object)
+            {
+                return false;
+            }
+            (
+                input.get("subWorkflowName").and_then(Value::as_str),
+                input
+                    .get("subWorkflowVersion")
+                    .and_then(Value::as_i64)
+                    .filter(|version| *version != 0),
+            )
+        } else {
+            let request = input.get("startWorkflow");
+            if request
+                .and_then(|request| request.get("workflowDef"))
+                .is_some_and(Value::is_object)
+            {
+                return false;
+            }
+            (
+                request
+                    .and_then(|request| request.get("name"))
+                    .and_then(Value::as_str),
+                request
+                    .and_then(|request| request.get("version"))
+                    .and_then(Value::as_i64),
+            )
+        };
+        name.is_some_and(|name| self.definitions.workflow(name, version).is_none())
     }
 
     /// Conductor's poll: the task goes IN_PROGRESS and its result is asked for — from the
@@ -905,9 +979,18 @@ impl Run {
         extra.token = token;
         let kind = extra.kind;
         let by_workers = kind == Kind::Worker || extra.answered_by_workers;
-        let now = self.clock.elapsed();
         if let Some(result) = self.recorded_or_injected(execution, task) {
-            self.result_arrived(execution, task, token, result, now);
+            let dispatched_at = self.clock.elapsed();
+            self.in_flight.insert(
+                token,
+                InFlight {
+                    execution,
+                    task,
+                    dispatched_at,
+                    recorded: true,
+                },
+            );
+            self.ready.push((token, result));
             return;
         }
         if self.options.replay_only {
@@ -1323,7 +1406,8 @@ pub(super) fn sub_workflow_versions_available(
 }
 
 /// Worker tasks of the workflow and of the sub-workflows it names that `workers` cannot
-/// execute.
+/// execute, and the SUB_WORKFLOW and START_WORKFLOW tasks whose workflow is not among the
+/// definitions and that no worker stands in for.
 pub(super) fn missing_workers(
     definitions: &Definitions,
     workers: &dyn Workers,
@@ -1363,9 +1447,32 @@ pub(super) fn missing_workers(
                         .and_then(|name| definitions.workflow(name, parameters.version))
                         .cloned(),
                 };
-                if let Some(child) = child {
-                    stack.push((child, format!("{path}/{}", task.task_reference_name)));
+                match child {
+                    Some(child) => {
+                        stack.push((child, format!("{path}/{}", task.task_reference_name)));
+                    }
+                    None => {
+                        let literal = parameters.name.as_deref().filter(|name| {
+                            !name.contains("${") && parameters.workflow_definition.is_none()
+                        });
+                        if let Some(name) = literal
+                            && !workers.can_execute(&task.name, &task.task_reference_name)
+                        {
+                            missing.push(format!("{path}/{} ({name})", task.task_reference_name));
+                        }
+                    }
                 }
+            }
+            if task.task_type == "START_WORKFLOW"
+                && let Some(Value::String(name)) = task
+                    .input_parameters
+                    .get("startWorkflow")
+                    .and_then(|request| request.get("name"))
+                && !name.contains("${")
+                && definitions.workflow(name, None).is_none()
+                && !workers.can_execute(&task.name, &task.task_reference_name)
+            {
+                missing.push(format!("{path}/{} ({name})", task.task_reference_name));
             }
         }
     }

@@ -17,8 +17,8 @@ use super::state::{ExecutionId, Kind, Origin};
 use crate::definition::WorkflowDef;
 use crate::event::Event;
 use crate::execution::TaskStatus;
-use crate::script;
 use crate::worker::{WorkResult, WorkStatus};
+use crate::{jq, script};
 
 /// The largest `workflow.variables` SET_VARIABLE accepts
 /// (`conductor.app.maxWorkflowVariablesPayloadSizeThreshold`, 256 KB).
@@ -1282,14 +1282,17 @@ fn evaluate(kind: Kind, input: &Map<String, Value>, limits: &script::ScriptLimit
             }
         }
         _ => {
-            let Some(_query) = text("queryExpression") else {
+            let Some(query) = text("queryExpression") else {
                 return WorkResult::failed("Missing 'queryExpression' in input parameters");
             };
-            // The jq module (branch runtime-eval) has not landed yet.
-            failed(
-                WorkStatus::Failed,
-                "JSON_JQ_TRANSFORM is not available in this build yet".to_owned(),
-            )
+            match jq::transform(&query, &as_input) {
+                Ok(output) => WorkResult::completed(output.to_output()),
+                Err(message) => WorkResult::with_status(
+                    WorkStatus::Failed,
+                    jq::error_output(&message),
+                    Some(message),
+                ),
+            }
         }
     }
 }

@@ -248,3 +248,24 @@ pub fn simple(reference: &str) -> Value {
 pub fn no_retries(name: &str) -> Value {
     json!({"name": name, "retryCount": 0, "responseTimeoutSeconds": 3600})
 }
+
+/// `result` taking `seconds` of simulated time.
+pub fn slow(mut result: WorkResult, seconds: u64) -> WorkResult {
+    result.execution_time = Some(std::time::Duration::from_secs(seconds));
+    result
+}
+
+/// Seconds between the test clock's start and an epoch time.
+pub fn at(epoch_milliseconds: i64) -> f64 {
+    (epoch_milliseconds - 1_700_000_000_000) as f64 / 1000.0
+}
+
+/// The `(retryCount, start second, status)` of every attempt of a reference.
+pub fn attempts(workflow: &Workflow, reference: &str) -> Vec<(u32, f64, TaskStatus)> {
+    workflow
+        .tasks
+        .iter()
+        .filter(|task| task.reference_task_name == reference)
+        .map(|task| (task.retry_count, at(task.start_time), task.status))
+        .collect()
+}
