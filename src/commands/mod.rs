@@ -3,10 +3,14 @@
 
 pub mod check;
 pub mod compile;
+pub mod complete;
 pub mod completions;
 pub mod explain;
 pub mod graph;
 pub mod import;
 pub mod lsp;
 pub mod reference;
+pub mod replay;
 pub mod rules;
+pub mod run;
+pub mod runs;
