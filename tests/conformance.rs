@@ -140,13 +140,6 @@ struct MockResult {
     /// With IN_PROGRESS: poll again after this many seconds.
     #[serde(default, rename = "callbackAfterSeconds")]
     callback_after_seconds: Option<u64>,
-    /// Answer only once a task with this reference has been scheduled (the order in which the
-    /// spec polls its workers).
-    #[serde(default)]
-    after: Option<String>,
-    /// Answer only once a task with this reference has finished.
-    #[serde(default)]
-    after_finished: Option<String>,
 }
 
 fn completed() -> String {
@@ -415,8 +408,8 @@ fn set_pointer(document: &mut Value, pointer: &str, value: Value) -> Result<(), 
 // The run: recorder, workers, completions
 // ------------------------------------------------------------------------------------------------
 
-/// Keeps the history and wakes whoever waits for an event (worker gates, completions, the
-/// quiet-period watch).
+/// Keeps the history and wakes whoever waits for an event (completions, the quiet-period
+/// watch).
 struct History {
     events: Mutex<Vec<Event>>,
     count: watch::Sender<usize>,
@@ -470,7 +463,6 @@ impl Recorder for History {
 /// answered, as the spec never polls it again.
 struct ScenarioWorkers {
     results: Mutex<HashMap<String, VecDeque<MockResult>>>,
-    history: Arc<History>,
     withheld: Mutex<HashSet<String>>,
 }
 
@@ -537,8 +529,18 @@ fn to_work_result(mock: &MockResult) -> WorkResult {
 }
 
 impl Workers for ScenarioWorkers {
-    fn can_execute(&self, _task_def_name: &str, _reference_task_name: &str) -> bool {
-        true
+    /// Worker tasks are always executed here (a task without results is withheld). For HTTP,
+    /// HUMAN, WAIT and EVENT tasks this decides whether the scenario's results stand in for the
+    /// runtime: only when it lists results for that reference.
+    fn can_execute(&self, _task_def_name: &str, reference_task_name: &str) -> bool {
+        let results = match self.results.lock() {
+            Ok(results) => results,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        results.keys().any(|key| {
+            let last = key.rsplit('/').next().unwrap_or(key);
+            last == reference_task_name || last == without_iteration(reference_task_name)
+        })
     }
 
     fn execute(&self, item: WorkItem) -> WorkFuture {
@@ -551,30 +553,8 @@ impl Workers for ScenarioWorkers {
                 Box::pin(std::future::pending())
             }
             Some(mock) => {
-                let history = Arc::clone(&self.history);
-                Box::pin(async move {
-                    if let Some(reference) = &mock.after {
-                        history
-                            .wait_for(|events| {
-                                events.iter().find(|event| {
-                                    matches!(event, Event::TaskScheduled { reference_task_name, .. }
-                                        if reference_task_name == reference)
-                                }).map(|_| ())
-                            })
-                            .await;
-                    }
-                    if let Some(reference) = &mock.after_finished {
-                        history
-                            .wait_for(|events| {
-                                events.iter().find(|event| {
-                                    matches!(event, Event::TaskFinished { reference_task_name, .. }
-                                        if reference_task_name == reference)
-                                }).map(|_| ())
-                            })
-                            .await;
-                    }
-                    to_work_result(&mock)
-                })
+                let result = to_work_result(&mock);
+                Box::pin(async move { result })
             }
         }
     }
@@ -688,7 +668,6 @@ async fn run_scenario(scenario: &Scenario, name: &str) -> Result<Observed, Strin
     }
     let workers = Arc::new(ScenarioWorkers {
         results: Mutex::new(results),
-        history: Arc::clone(&history),
         withheld: Mutex::new(HashSet::new()),
     });
     let options = RunOptions {
