@@ -33,9 +33,9 @@ use wfc_runtime::worker::{WorkFuture, WorkItem, WorkResult, WorkStatus, Workers}
 /// with fewer passes fails.
 const EXPECTED_PASSES: usize = 102;
 
-/// A run that records no event for this long (real time) while its root workflow is not finished
-/// has stopped: the scenario's workers have nothing more to answer (the spec stops polling there),
-/// or a completion it waits for never becomes possible.
+/// A run that records no event for this long (real time) while a worker task waits for an answer
+/// the scenario does not have (the spec stops polling there), or while a completion the scenario
+/// makes waits for its task, has stopped.
 const QUIET_PERIOD: Duration = Duration::from_millis(1000);
 
 /// No scenario may take longer than this (real time), whatever the engine does.
@@ -710,7 +710,12 @@ async fn run_scenario(scenario: &Scenario, name: &str) -> Result<Observed, Strin
             }
             _ = count.changed() => { last_change = Instant::now(); }
             () = tokio::time::sleep(Duration::from_millis(50)) => {
-                if last_change.elapsed() >= QUIET_PERIOD || started.elapsed() >= SCENARIO_TIME_LIMIT {
+                // Quiet is only taken for stopped when something is known to hold the run: a
+                // worker task the scenario does not answer, or a completion still to make.
+                let held = !workers.withheld().is_empty() || !completions.is_finished();
+                if (held && last_change.elapsed() >= QUIET_PERIOD)
+                    || started.elapsed() >= SCENARIO_TIME_LIMIT
+                {
                     join.abort();
                     break None;
                 }
