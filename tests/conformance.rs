@@ -529,18 +529,18 @@ fn to_work_result(mock: &MockResult) -> WorkResult {
 }
 
 impl Workers for ScenarioWorkers {
-    /// Worker tasks are always executed here (a task without results is withheld). For HTTP,
-    /// HUMAN, WAIT and EVENT tasks this decides whether the scenario's results stand in for the
-    /// runtime: only when it lists results for that reference.
+    /// Worker tasks are always executed here (a task without results is withheld). For the task
+    /// types the runtime runs itself (HTTP, HUMAN, WAIT, EVENT, SUB_WORKFLOW, START_WORKFLOW)
+    /// this decides whether the scenario's results stand in for the runtime: only when it lists
+    /// results under that very reference (keys of sub-workflow tasks, `child/ref`, never do: the
+    /// engine does not say which workflow asks).
     fn can_execute(&self, _task_def_name: &str, reference_task_name: &str) -> bool {
         let results = match self.results.lock() {
             Ok(results) => results,
             Err(poisoned) => poisoned.into_inner(),
         };
-        results.keys().any(|key| {
-            let last = key.rsplit('/').next().unwrap_or(key);
-            last == reference_task_name || last == without_iteration(reference_task_name)
-        })
+        results.contains_key(reference_task_name)
+            || results.contains_key(without_iteration(reference_task_name))
     }
 
     fn execute(&self, item: WorkItem) -> WorkFuture {
