@@ -1154,3 +1154,36 @@ async fn json_jq_transform_gives_result_and_result_list() {
     let bad = ran.output("bad");
     assert!(bad["error"].is_string(), "{bad}");
 }
+
+#[tokio::test]
+async fn workers_stand_in_for_workflows_of_other_projects() {
+    let parent = workflow(
+        "caller",
+        json!([{"name": "start", "taskReferenceName": "start", "type": "START_WORKFLOW",
+                "inputParameters": {"startWorkflow": {"name": "elsewhere", "version": 4}}},
+               {"name": "sub", "taskReferenceName": "sub", "type": "SUB_WORKFLOW", "subWorkflowParam": {"name": "elsewhere", "version": 4}}]),
+    );
+    let workers = ScriptedWorkers::new()
+        .answers("start", vec![ok(json!({"workflowId": "w-1"}))])
+        .answers("sub", vec![ok(json!({"answer": 42}))]);
+    let ran = run(parent.clone(), &[], json!({}), workers).await;
+    assert_eq!(
+        ran.sequence(),
+        expect(&[("start", Completed), ("sub", Completed)])
+    );
+    assert_eq!(ran.output("start"), json!({"workflowId": "w-1"}));
+    assert_eq!(ran.output("sub"), json!({"answer": 42}));
+    assert!(ran.outcome.other_workflows.is_empty());
+
+    let engine = wfc_runtime::engine::Engine::new(
+        definitions(&[parent], &[]),
+        std::sync::Arc::new(ScriptedWorkers::new().without("start").without("sub")),
+        std::sync::Arc::new(wfc_runtime::event::DiscardingRecorder),
+        options(),
+    );
+    let missing = engine.missing_workers(&wfc_runtime::engine::StartRequest {
+        name: "caller".to_owned(),
+        ..Default::default()
+    });
+    assert_eq!(missing, ["/start (elsewhere)", "/sub (elsewhere)"]);
+}

@@ -870,11 +870,65 @@ impl Run {
             return;
         }
         let kind = extra.kind;
+        let stand_in = matches!(kind, Kind::SubWorkflow | Kind::StartWorkflow)
+            && self
+                .workers
+                .can_execute(&record.task_def_name, &record.reference_task_name)
+            && self.target_is_missing(record);
+        if stand_in {
+            if let Some(extra) = self
+                .executions
+                .get_mut(execution)
+                .and_then(|state| state.extras.get_mut(task))
+            {
+                extra.answered_by_workers = true;
+            }
+            self.poll(execution, task);
+            return;
+        }
         match kind {
             Kind::SubWorkflow => self.start_sub_workflow(execution, task),
             Kind::StartWorkflow => self.start_workflow_task(execution, task),
             _ => self.poll(execution, task),
         }
+    }
+
+    /// Whether the workflow a SUB_WORKFLOW or START_WORKFLOW task would start is not among the
+    /// definitions (a workflow of another project): then the workers may stand in for it.
+    fn target_is_missing(&self, record: &crate::execution::Task) -> bool {
+        let input = &record.input_data;
+        let (name, version) = if record.task_type == "SUB_WORKFLOW" {
+            if input
+                .get("subWorkflowDefinition")
+                .is_some_and(Value::is_object)
+            {
+                return false;
+            }
+            (
+                input.get("subWorkflowName").and_then(Value::as_str),
+                input
+                    .get("subWorkflowVersion")
+                    .and_then(Value::as_i64)
+                    .filter(|version| *version != 0),
+            )
+        } else {
+            let request = input.get("startWorkflow");
+            if request
+                .and_then(|request| request.get("workflowDef"))
+                .is_some_and(Value::is_object)
+            {
+                return false;
+            }
+            (
+                request
+                    .and_then(|request| request.get("name"))
+                    .and_then(Value::as_str),
+                request
+                    .and_then(|request| request.get("version"))
+                    .and_then(Value::as_i64),
+            )
+        };
+        name.is_some_and(|name| self.definitions.workflow(name, version).is_none())
     }
 
     /// Conductor's poll: the task goes IN_PROGRESS and its result is asked for — from the
@@ -1348,7 +1402,8 @@ pub(super) fn sub_workflow_versions_available(
 }
 
 /// Worker tasks of the workflow and of the sub-workflows it names that `workers` cannot
-/// execute.
+/// execute, and the SUB_WORKFLOW and START_WORKFLOW tasks whose workflow is not among the
+/// definitions and that no worker stands in for.
 pub(super) fn missing_workers(
     definitions: &Definitions,
     workers: &dyn Workers,
@@ -1388,9 +1443,32 @@ pub(super) fn missing_workers(
                         .and_then(|name| definitions.workflow(name, parameters.version))
                         .cloned(),
                 };
-                if let Some(child) = child {
-                    stack.push((child, format!("{path}/{}", task.task_reference_name)));
+                match child {
+                    Some(child) => {
+                        stack.push((child, format!("{path}/{}", task.task_reference_name)));
+                    }
+                    None => {
+                        let literal = parameters.name.as_deref().filter(|name| {
+                            !name.contains("${") && parameters.workflow_definition.is_none()
+                        });
+                        if let Some(name) = literal
+                            && !workers.can_execute(&task.name, &task.task_reference_name)
+                        {
+                            missing.push(format!("{path}/{} ({name})", task.task_reference_name));
+                        }
+                    }
                 }
+            }
+            if task.task_type == "START_WORKFLOW"
+                && let Some(Value::String(name)) = task
+                    .input_parameters
+                    .get("startWorkflow")
+                    .and_then(|request| request.get("name"))
+                && !name.contains("${")
+                && definitions.workflow(name, None).is_none()
+                && !workers.can_execute(&task.name, &task.task_reference_name)
+            {
+                missing.push(format!("{path}/{} ({name})", task.task_reference_name));
             }
         }
     }

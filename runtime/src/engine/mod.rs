@@ -371,8 +371,10 @@ impl Engine {
     }
 
     /// Worker tasks of the workflow (and its sub-workflows) that `workers` cannot execute, as
-    /// `<sub-workflow path>/<reference> (<task name>)`: checked by `wfc run` before starting, to
-    /// name every one at once.
+    /// `<sub-workflow path>/<reference> (<task name>)`, and SUB_WORKFLOW / START_WORKFLOW tasks
+    /// whose workflow is not among the definitions and that no worker stands in for, as
+    /// `<path>/<reference> (<workflow name>)`: checked by `wfc run` before starting, to name every
+    /// one at once.
     pub fn missing_workers(&self, request: &StartRequest) -> Vec<String> {
         decider::missing_workers(&self.definitions, self.workers.as_ref(), request)
     }
