@@ -666,6 +666,14 @@ async fn run_scenario(scenario: &Scenario, name: &str) -> Result<Observed, Strin
         }
         results.insert(key.clone(), list.iter().cloned().collect::<VecDeque<_>>());
     }
+    for completion in &scenario.completions {
+        if WorkStatus::parse(&completion.status).is_none() {
+            return Err(format!(
+                "completion of {}: `{}` is not a task result status",
+                completion.reference, completion.status
+            ));
+        }
+    }
     let workers = Arc::new(ScenarioWorkers {
         results: Mutex::new(results),
         withheld: Mutex::new(HashSet::new()),
