@@ -9,6 +9,14 @@
 //! [rules]
 //! switch-without-default = "error"   # by name or code; "error" | "warning" | "info" | "off"
 //! WF071 = "off"
+//!
+//! [run]                                # `wfc run` (docs/run.md)
+//! runs_dir = ".wfc/runs"
+//!
+//! [run.workers]                        # command workers, by worker name
+//! resize_image = "python3 workers/resize.py"         # a shell command line
+//! send_email = ["node", "workers/email.js"]          # a program and its arguments
+//! transcode = { command = "bin/transcode", timeout = "10m" }
 //! ```
 //!
 //! Mistakes in the file are reported as [`Diagnostic`]s located in it, all under
@@ -31,7 +39,13 @@ pub const FILE_NAME: &str = "wfc.toml";
 pub const DEFAULT_INCLUDE: &[&str] = &["**/*.wf.yaml", "**/*.workers.yaml"];
 
 /// The top-level keys of `wfc.toml`.
-const TOP_LEVEL_KEYS: &[&str] = &["include", "exclude", "rules"];
+const TOP_LEVEL_KEYS: &[&str] = &["include", "exclude", "rules", "run"];
+
+/// The keys of `[run]`.
+const RUN_KEYS: &[&str] = &["runs_dir", "workers"];
+
+/// The keys of a command worker written as a table.
+const WORKER_KEYS: &[&str] = &["command", "timeout"];
 
 /// The severity values accepted in `[rules]`.
 const SEVERITY_VALUES: &[&str] = &["error", "warning", "info", "off"];
@@ -46,6 +60,36 @@ pub struct Config {
     pub include: Vec<String>,
     /// Globs of files and directories skipped when walking a directory.
     pub exclude: Vec<String>,
+    /// `[run]`: the settings of `wfc run`.
+    pub run: RunConfig,
+}
+
+/// `[run]` of `wfc.toml`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunConfig {
+    /// `runs_dir`: where runs are recorded, relative to `wfc.toml`.
+    pub runs_dir: Option<String>,
+    /// `[run.workers]`: the command of each worker that `wfc run` runs as a process.
+    pub workers: Vec<CommandWorker>,
+}
+
+/// A worker that `wfc run` runs as a command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandWorker {
+    /// The worker (task definition) name.
+    pub name: String,
+    pub command: WorkerCommand,
+    /// `timeout`, in milliseconds.
+    pub timeout_ms: Option<u64>,
+}
+
+/// How a command worker's command is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WorkerCommand {
+    /// A string: a command line for the shell.
+    Shell(String),
+    /// A list: a program and its arguments, no shell.
+    Arguments(Vec<String>),
 }
 
 impl Config {
@@ -62,6 +106,22 @@ impl Config {
         let mut diagnostics = parser.diagnostics;
         crate::diagnostic::sort_diagnostics(&mut diagnostics);
         (config, diagnostics)
+    }
+
+    /// Parses a file of command workers (`wfc run --workers FILE`): the entries of
+    /// `[run.workers]`, at the top level of a TOML file.
+    pub fn parse_workers(file: FileId, text: &str) -> (Vec<CommandWorker>, Vec<Diagnostic>) {
+        let mut parser = ConfigParser {
+            file,
+            diagnostics: Vec::new(),
+        };
+        let workers = match parser.table(text) {
+            Some(table) => parser.worker_entries(table.get_ref()),
+            None => Vec::new(),
+        };
+        let mut diagnostics = parser.diagnostics;
+        crate::diagnostic::sort_diagnostics(&mut diagnostics);
+        (workers, diagnostics)
     }
 
     /// The severity `rule` is reported with: its configured override, else its default.
@@ -165,8 +225,8 @@ struct ConfigParser {
 }
 
 impl ConfigParser {
-    fn parse(&mut self, text: &str) -> Config {
-        let mut config = Config::default();
+    /// The TOML document, or `None` (reported) on syntax errors.
+    fn table<'text>(&mut self, text: &'text str) -> Option<Spanned<DeTable<'text>>> {
         let (table, errors) = DeTable::parse_recoverable(text);
         if !errors.is_empty() {
             for error in errors {
@@ -188,13 +248,22 @@ impl ConfigParser {
                 }
                 self.diagnostics.push(diagnostic);
             }
-            return config;
+            return None;
         }
+        Some(table)
+    }
+
+    fn parse(&mut self, text: &str) -> Config {
+        let mut config = Config::default();
+        let Some(table) = self.table(text) else {
+            return config;
+        };
         for (key, value) in table.get_ref().iter() {
             match key.get_ref().as_ref() {
                 "include" => config.include = self.globs(key, value),
                 "exclude" => config.exclude = self.globs(key, value),
                 "rules" => config.rule_severities = self.rules(value),
+                "run" => config.run = self.run(value),
                 other => {
                     let mut diagnostic = Diagnostic::new(
                         &rules::invalid_config::RULE,
@@ -207,8 +276,9 @@ impl ConfigParser {
                         Some(known) => diagnostic
                             .with_help(format!("did you mean `{known}`?"))
                             .with_replacement(format!("replace with `{known}`"), known),
-                        None => diagnostic
-                            .with_help("wfc.toml knows `include`, `exclude` and `[rules]`"),
+                        None => diagnostic.with_help(
+                            "wfc.toml knows `include`, `exclude`, `[rules]` and `[run]`",
+                        ),
                     };
                     self.diagnostics.push(diagnostic);
                 }
@@ -265,6 +335,160 @@ impl ConfigParser {
             }
         }
         globs
+    }
+
+    fn unknown_key(
+        &mut self,
+        span: std::ops::Range<usize>,
+        name: &str,
+        known: &[&str],
+        what: &str,
+    ) {
+        let mut diagnostic = Diagnostic::new(
+            &rules::invalid_config::RULE,
+            self.file,
+            span_of(span),
+            format!("unknown key `{name}`"),
+        )
+        .with_label(format!("not a setting of {what}"));
+        diagnostic = match suggest(name, known) {
+            Some(candidate) => diagnostic
+                .with_help(format!("did you mean `{candidate}`?"))
+                .with_replacement(format!("replace with `{candidate}`"), candidate),
+            None => diagnostic.with_help(format!(
+                "{what} knows {}",
+                crate::suggest::quoted_list(known)
+            )),
+        };
+        self.diagnostics.push(diagnostic);
+    }
+
+    fn run(&mut self, value: &Spanned<DeValue<'_>>) -> RunConfig {
+        let mut run = RunConfig::default();
+        let Some(table) = value.get_ref().as_table() else {
+            self.wrong_type(
+                value.span(),
+                "`run` must be a table".to_string(),
+                "expected `[run]`",
+            );
+            return run;
+        };
+        for (key, value) in table.iter() {
+            match key.get_ref().as_ref() {
+                "runs_dir" => match value.get_ref().as_str() {
+                    Some(directory) if !directory.trim().is_empty() => {
+                        run.runs_dir = Some(directory.to_string());
+                    }
+                    _ => self.wrong_type(
+                        value.span(),
+                        "`runs_dir` must be a directory path".to_string(),
+                        "expected a non-empty string",
+                    ),
+                },
+                "workers" => match value.get_ref().as_table() {
+                    Some(workers) => run.workers = self.worker_entries(workers),
+                    None => self.wrong_type(
+                        value.span(),
+                        "`workers` must be a table".to_string(),
+                        "expected `[run.workers]` with `worker_name = \"command\"` entries",
+                    ),
+                },
+                other => self.unknown_key(key.span(), other, RUN_KEYS, "`[run]`"),
+            }
+        }
+        run
+    }
+
+    fn worker_entries(&mut self, table: &DeTable<'_>) -> Vec<CommandWorker> {
+        let mut workers = Vec::new();
+        for (key, value) in table.iter() {
+            let name = key.get_ref().to_string();
+            let (command, timeout_ms) = match value.get_ref() {
+                DeValue::Table(entry) => {
+                    let mut command = None;
+                    let mut timeout_ms = None;
+                    for (entry_key, entry_value) in entry.iter() {
+                        match entry_key.get_ref().as_ref() {
+                            "command" => command = self.command(&name, entry_value),
+                            "timeout" => timeout_ms = self.timeout(&name, entry_value),
+                            other => self.unknown_key(
+                                entry_key.span(),
+                                other,
+                                WORKER_KEYS,
+                                "a command worker",
+                            ),
+                        }
+                    }
+                    if command.is_none()
+                        && !entry
+                            .iter()
+                            .any(|(entry_key, _)| entry_key.get_ref() == "command")
+                    {
+                        self.wrong_type(
+                            value.span(),
+                            format!("worker `{name}` has no `command`"),
+                            "expected `{ command = \"...\" }`",
+                        );
+                    }
+                    (command, timeout_ms)
+                }
+                _ => (self.command(&name, value), None),
+            };
+            if let Some(command) = command {
+                workers.push(CommandWorker {
+                    name,
+                    command,
+                    timeout_ms,
+                });
+            }
+        }
+        workers
+    }
+
+    fn command(&mut self, name: &str, value: &Spanned<DeValue<'_>>) -> Option<WorkerCommand> {
+        match value.get_ref() {
+            DeValue::String(line) if !line.trim().is_empty() => {
+                Some(WorkerCommand::Shell(line.to_string()))
+            }
+            DeValue::Array(items) if !items.is_empty() => {
+                let arguments: Option<Vec<String>> = items
+                    .iter()
+                    .map(|item| item.get_ref().as_str().map(str::to_string))
+                    .collect();
+                if arguments.is_none() {
+                    self.wrong_type(
+                        value.span(),
+                        format!("the command of `{name}` must be a list of strings"),
+                        "expected `[\"program\", \"argument\", ...]`",
+                    );
+                }
+                arguments.map(WorkerCommand::Arguments)
+            }
+            _ => {
+                self.wrong_type(
+                    value.span(),
+                    format!("the command of `{name}` must be a command line or a list"),
+                    "expected `\"command line\"` or `[\"program\", \"argument\", ...]`",
+                );
+                None
+            }
+        }
+    }
+
+    fn timeout(&mut self, name: &str, value: &Spanned<DeValue<'_>>) -> Option<u64> {
+        let parsed = value
+            .get_ref()
+            .as_str()
+            .and_then(crate::lower::parse_duration_ms)
+            .filter(|milliseconds| *milliseconds > 0);
+        if parsed.is_none() {
+            self.wrong_type(
+                value.span(),
+                format!("the timeout of `{name}` must be a duration"),
+                "expected a duration such as \"30s\", \"10m\" or \"1h\"",
+            );
+        }
+        parsed
     }
 
     fn rules(&mut self, value: &Spanned<DeValue<'_>>) -> Vec<(&'static Rule, Option<Severity>)> {
@@ -526,6 +750,76 @@ unused-input = "info"
                 .iter()
                 .all(|diagnostic| diagnostic.span.end as usize <= text.len())
         );
+    }
+
+    #[test]
+    fn parses_run_settings_and_command_workers() {
+        let text = r#"
+[run]
+runs_dir = "tmp/runs"
+
+[run.workers]
+resize_image = "python3 workers/resize.py"
+send_email = ["node", "workers/email.js"]
+transcode = { command = "bin/transcode", timeout = "10m" }
+"#;
+        let (config, diagnostics) = parse(text);
+        assert!(diagnostics.is_empty(), "{diagnostics:#?}");
+        assert_eq!(config.run.runs_dir.as_deref(), Some("tmp/runs"));
+        assert_eq!(
+            config.run.workers,
+            [
+                CommandWorker {
+                    name: "resize_image".into(),
+                    command: WorkerCommand::Shell("python3 workers/resize.py".into()),
+                    timeout_ms: None,
+                },
+                CommandWorker {
+                    name: "send_email".into(),
+                    command: WorkerCommand::Arguments(vec![
+                        "node".into(),
+                        "workers/email.js".into()
+                    ]),
+                    timeout_ms: None,
+                },
+                CommandWorker {
+                    name: "transcode".into(),
+                    command: WorkerCommand::Shell("bin/transcode".into()),
+                    timeout_ms: Some(600_000),
+                },
+            ]
+        );
+        let (workers, diagnostics) =
+            Config::parse_workers(FileId(0), "a = \"./a.sh\"\nb = { command = [\"b\"] }\n");
+        assert!(diagnostics.is_empty(), "{diagnostics:#?}");
+        assert_eq!(workers.len(), 2);
+    }
+
+    #[test]
+    fn reports_mistakes_in_run_settings() {
+        let text = "[run]\nrun_dir = \"x\"\n[run.workers]\na = 3\nb = { comand = \"b\" }\nc = { command = [\"c\", 1] }\nd = { command = \"d\", timeout = \"soon\" }\n";
+        let (config, diagnostics) = parse(text);
+        let found: Vec<(&str, &str)> = diagnostics
+            .iter()
+            .map(|diagnostic| (at(text, diagnostic), diagnostic.message.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("run_dir", "unknown key `run_dir`"),
+                ("3", "the command of `a` must be a command line or a list"),
+                ("{ comand = \"b\" }", "worker `b` has no `command`"),
+                ("comand", "unknown key `comand`"),
+                ("[\"c\", 1]", "the command of `c` must be a list of strings"),
+                ("\"soon\"", "the timeout of `d` must be a duration"),
+            ]
+        );
+        assert_eq!(
+            diagnostics[0].help.as_deref(),
+            Some("did you mean `runs_dir`?")
+        );
+        assert_eq!(config.run.workers.len(), 1);
+        assert_eq!(config.run.workers[0].name, "d");
     }
 
     #[test]

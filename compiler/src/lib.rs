@@ -18,6 +18,7 @@ pub mod javascript;
 pub mod jq;
 pub mod layout;
 pub mod lower;
+pub mod mocks;
 pub mod model;
 pub mod plan;
 pub mod project;

@@ -95,6 +95,11 @@ fn run_fixture(directory: &Path) -> (Vec<String>, String) {
         })
         .collect();
     files.sort();
+    // Mock files of `wfc run` (`X.mocks.yaml`) are checked against the compiled workflow of
+    // `X.wf.yaml`, or of `pass.wf.yaml` when there is no such file.
+    let (mock_files, files): (Vec<PathBuf>, Vec<PathBuf>) = files
+        .into_iter()
+        .partition(|path| path.to_string_lossy().ends_with(".mocks.yaml"));
     // Paths relative to the package (the working directory of tests) keep the snapshots portable.
     let inputs: Vec<InputFile> = files
         .iter()
@@ -123,8 +128,20 @@ fn run_fixture(directory: &Path) -> (Vec<String>, String) {
         (config, config_diagnostics) = Config::parse(file, &text);
         expected.extend(annotations("wfc.toml", &text));
     }
-    let analysis = analyze(inputs.clone(), &FileSystemLoader, &config);
+    let mut analysis = analyze(inputs.clone(), &FileSystemLoader, &config);
     let mut problems = Vec::new();
+    let mock_diagnostics = check_mocks(&mut analysis, &mock_files, &config);
+    for path in &mock_files {
+        let name = path
+            .file_name()
+            .and_then(|name| name.to_str())
+            .unwrap_or_default()
+            .to_string();
+        let text = std::fs::read_to_string(path).expect("read mock fixture");
+        expected.extend(annotations(&name, &text));
+    }
+    analysis.diagnostics.extend(mock_diagnostics);
+    wfc_compiler::diagnostic::sort_diagnostics(&mut analysis.diagnostics);
     for input in &inputs {
         let name = input
             .path
@@ -187,6 +204,63 @@ fn run_fixture(directory: &Path) -> (Vec<String>, String) {
         &options,
     ));
     (problems, rendered)
+}
+
+/// Checks each mock file against the workflow it is named after, adding it to the sources.
+fn check_mocks(
+    analysis: &mut wfc_compiler::project::Analysis,
+    mock_files: &[PathBuf],
+    config: &Config,
+) -> Vec<Diagnostic> {
+    if mock_files.is_empty() {
+        return Vec::new();
+    }
+    let compiled = wfc_compiler::emit::compile(analysis).expect("fixture compiles");
+    let mut diagnostics = Vec::new();
+    for path in mock_files {
+        let text = std::fs::read_to_string(path).expect("read mock fixture");
+        let name = path
+            .file_name()
+            .and_then(|name| name.to_str())
+            .unwrap_or_default();
+        let stem = name.trim_end_matches(".mocks.yaml");
+        let workflow_file = [format!("{stem}.wf.yaml"), "pass.wf.yaml".to_string()]
+            .into_iter()
+            .find_map(|candidate| {
+                analysis.sources.iter().find_map(|(file, source)| {
+                    source
+                        .path
+                        .ends_with(&format!("/{candidate}"))
+                        .then_some(file)
+                })
+            })
+            .expect("a workflow for the mock file");
+        let mut definitions: Vec<serde_json::Value> = compiled
+            .workflows
+            .iter()
+            .filter(|workflow| workflow.file == workflow_file)
+            .map(|workflow| workflow.definition.clone())
+            .collect();
+        definitions.extend(
+            compiled
+                .workflows
+                .iter()
+                .filter(|workflow| workflow.file != workflow_file)
+                .map(|workflow| workflow.definition.clone()),
+        );
+        let relative = path
+            .strip_prefix(env!("CARGO_MANIFEST_DIR"))
+            .unwrap_or(path)
+            .to_string_lossy()
+            .into_owned();
+        let file = analysis.sources.add(relative, text.as_str());
+        let project = wfc_compiler::mocks::Project {
+            definitions: &definitions,
+            analysis: Some(analysis),
+        };
+        diagnostics.extend(wfc_compiler::mocks::check(file, &text, &project, config).diagnostics);
+    }
+    diagnostics
 }
 
 /// Where a diagnostic starts and ends, in the terms of the annotations.

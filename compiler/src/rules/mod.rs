@@ -37,6 +37,8 @@ pub mod invalid_date;
 pub mod invalid_default;
 pub mod invalid_duration;
 pub mod invalid_expression;
+pub mod invalid_mock_file;
+pub mod invalid_mock_status;
 pub mod invalid_name;
 pub mod invalid_suppression;
 pub mod invalid_task_reference_name;
@@ -46,6 +48,7 @@ pub mod jq_syntax;
 pub mod missing_contract_input;
 pub mod missing_key;
 pub mod missing_owner;
+pub mod mock_output_mismatch;
 pub mod not_a_workflow;
 pub mod not_upstream;
 pub mod optional_value;
@@ -58,6 +61,7 @@ pub mod unknown_contract_input;
 pub mod unknown_field;
 pub mod unknown_input;
 pub mod unknown_key;
+pub mod unknown_mock_reference;
 pub mod unknown_sub_workflow;
 pub mod unknown_task_kind;
 pub mod unknown_task_reference;
@@ -66,6 +70,7 @@ pub mod unknown_variable;
 pub mod unknown_worker;
 pub mod unreachable_task;
 pub mod unused_input;
+pub mod unused_mock;
 pub mod unused_output;
 pub mod value_out_of_range;
 pub mod wrong_value_type;
@@ -121,6 +126,11 @@ pub const ALL: &[&Rule] = &[
     &value_out_of_range::RULE,
     &conductor_registration::RULE,
     &invalid_suppression::RULE,
+    &invalid_mock_file::RULE,
+    &unknown_mock_reference::RULE,
+    &invalid_mock_status::RULE,
+    &mock_output_mismatch::RULE,
+    &unused_mock::RULE,
 ];
 
 /// Finds a rule by code (`WF010`) or name (`unknown-key`), case-insensitively.
