@@ -153,6 +153,9 @@ pub fn check_worker(worker: &Worker, diagnostics: &mut Vec<Diagnostic>) {
     let file = worker.file;
     check_name(&worker.name, "worker", file, diagnostics);
     let settings = &worker.settings;
+    if let Some(raw) = &settings.raw {
+        crate::registration::check_raw_task_def(raw, file, diagnostics);
+    }
     let whole_seconds = [
         (&settings.timeout_ms, "timeout"),
         (&settings.total_timeout_ms, "total_timeout"),
