@@ -805,6 +805,9 @@ impl<'workflow> WorkflowChecker<'workflow> {
         // but their expressions still name inputs and tasks.
         if let Some(raw) = &workflow.raw {
             self.check_value(raw, None, Reader::WorkflowOutput, "a raw field");
+            let mut found = Vec::new();
+            crate::registration::check_raw_workflow_def(raw, self.file, &mut found);
+            self.diagnostics_extend(found);
         }
         self.check_graph();
         self.check_compensation_reads();

@@ -344,6 +344,25 @@ pub fn check_raw_task_def(raw: &Node, file: FileId, diagnostics: &mut Vec<Diagno
     }
 }
 
+/// The field constraints of Conductor's `WorkflowDef` (FORMAT.md §B.1, §C.3) on a workflow's raw
+/// fields (`raw:` at the top of a workflow file).
+pub fn check_raw_workflow_def(raw: &Node, file: FileId, diagnostics: &mut Vec<Diagnostic>) {
+    if let Some(node) = raw.get("schemaVersion")
+        && integer(node) != Some(2)
+    {
+        diagnostics.push(
+            Diagnostic::new(
+                &rules::conductor_registration::RULE,
+                file,
+                node.span,
+                "Conductor would reject this workflow",
+            )
+            .with_label("workflowDef schemaVersion: 2 is only supported")
+            .with_help("leave `schemaVersion` out: wfc writes 2"),
+        );
+    }
+}
+
 // ----- definitions given as Conductor JSON --------------------------------------------------
 
 /// One violation of Conductor's registration rules in a definition given as JSON, as the
@@ -418,8 +437,14 @@ pub fn workflow_def_violations(definition: &Value) -> Vec<Violation> {
         let task = tasks.enclosing(&chain);
         let code = diagnostic.code;
         if code == rules::conductor_registration::RULE.code {
+            // A task's rule has the task's path; a workflow field's (`raw: {schemaVersion: 1}`)
+            // the field's.
+            let field = || match (chain.get(1), chain.get(2)) {
+                (Some((Some("raw"), _)), Some((Some(field), _))) => (*field).to_string(),
+                _ => String::new(),
+            };
             violations.push(Violation {
-                path: task.map(|task| task.path.clone()).unwrap_or_default(),
+                path: task.map_or_else(field, |task| task.path.clone()),
                 message: diagnostic.label.clone().unwrap_or_default(),
             });
         } else if code == rules::duplicate_task_ref::RULE.code {
@@ -802,6 +827,16 @@ mod tests {
             vec![(
                 "tasks".to_string(),
                 "WorkflowTask list cannot be empty".to_string()
+            )]
+        );
+        assert_eq!(
+            messages(&workflow_def_violations(&json!({
+                "name": "old", "schemaVersion": 1,
+                "tasks": [{"name": "a", "taskReferenceName": "a"}]
+            }))),
+            vec![(
+                "schemaVersion".to_string(),
+                "workflowDef schemaVersion: 2 is only supported".to_string()
             )]
         );
         assert_eq!(
