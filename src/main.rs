@@ -59,6 +59,8 @@ fn main() -> ExitCode {
         Command::ExplainRule(args) => commands::rules::explain(&args),
         Command::Completions(args) => commands::completions::run(&args),
         Command::Lsp(args) => commands::lsp::run(&args),
+        Command::Deploy(args) => commands::deploy::run(&args, &terminal),
+        Command::Serve(args) => commands::serve::run(&args, &terminal),
         Command::CliReference => commands::reference::run(),
     };
     let exit = match result {

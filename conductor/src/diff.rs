@@ -158,6 +158,33 @@ fn compare(path: String, old: &Value, new: &Value, differences: &mut Vec<Differe
                     });
                 }
             }
+            _ if old.iter().chain(new).all(is_scalar) => {
+                // Lists of names (`required`, `inputKeys`, `joinOn`): items removed and added,
+                // not every shifted position.
+                let removed: Vec<&Value> = old.iter().filter(|item| !new.contains(item)).collect();
+                let added: Vec<&Value> = new.iter().filter(|item| !old.contains(item)).collect();
+                for item in &removed {
+                    differences.push(Difference {
+                        path: format!("{path}[]"),
+                        change: Change::Removed((*item).clone()),
+                    });
+                }
+                for item in &added {
+                    differences.push(Difference {
+                        path: format!("{path}[]"),
+                        change: Change::Added((*item).clone()),
+                    });
+                }
+                if removed.is_empty() && added.is_empty() {
+                    differences.push(Difference {
+                        path,
+                        change: Change::Changed {
+                            old: Value::Array(old.clone()),
+                            new: Value::Array(new.clone()),
+                        },
+                    });
+                }
+            }
             _ => {
                 for index in 0..old.len().max(new.len()) {
                     let item = format!("{path}[{index}]");
@@ -184,6 +211,10 @@ fn compare(path: String, old: &Value, new: &Value, differences: &mut Vec<Differe
             },
         }),
     }
+}
+
+fn is_scalar(value: &Value) -> bool {
+    !matches!(value, Value::Array(_) | Value::Object(_))
 }
 
 /// The items of a task list by reference name, when every item is a task with a distinct one.
@@ -702,6 +733,17 @@ mod tests {
             vec!["~ tasks[order]: [\"a\",\"b\"] → [\"b\",\"a\"]"]
         );
         assert_eq!(diff(&old, &old), Vec::new());
+        assert_eq!(
+            rendered(&diff(
+                &json!({"required": ["a", "b", "c"], "joinOn": ["x", "y"]}),
+                &json!({"required": ["a", "c", "d"], "joinOn": ["y", "x"]})
+            )),
+            vec![
+                "- required[]: \"b\"",
+                "+ required[]: \"d\"",
+                "~ joinOn: [\"x\",\"y\"] → [\"y\",\"x\"]",
+            ]
+        );
     }
 
     #[test]

@@ -8,6 +8,8 @@
 //!   printed, a clear message when the server is unreachable).
 //! - [`normalize`]: the server's defaults (FORMAT.md §A, §B), to store definitions as a server
 //!   would and to compare what a server answers with what wfc emits.
+//! - [`deploy`]: `wfc deploy`'s plan (new, unchanged, refused, bumped) and its application,
+//!   with server refusals located by definition and task.
 //! - [`diff`]: per-definition differences for `wfc deploy --dry-run`, and the changes that break
 //!   a deployed definition's contract.
 //! - [`server`]: `wfc serve`, a local Conductor-compatible server (axum, state in SQLite).
@@ -16,6 +18,7 @@
 //! (`wfc_compiler::registration`), never with a second validator.
 
 pub mod client;
+pub mod deploy;
 pub mod diff;
 pub mod normalize;
 pub mod server;

@@ -4,9 +4,11 @@
 pub mod check;
 pub mod compile;
 pub mod completions;
+pub mod deploy;
 pub mod explain;
 pub mod graph;
 pub mod import;
 pub mod lsp;
 pub mod reference;
 pub mod rules;
+pub mod serve;
