@@ -104,6 +104,8 @@ pub enum ClientError {
     Unreachable { url: String, reason: String },
     /// The key id and secret were refused.
     Authentication { url: String, message: String },
+    /// The server wants a token and no credentials were given.
+    TokenRequired { url: String },
     /// The server answered with an error status.
     Status {
         method: String,
@@ -130,6 +132,10 @@ impl fmt::Display for ClientError {
             ClientError::Authentication { url, message } => write!(
                 formatter,
                 "the Conductor server at {url} refused the access key: {message} (check CONDUCTOR_AUTH_KEY and CONDUCTOR_AUTH_SECRET)"
+            ),
+            ClientError::TokenRequired { url } => write!(
+                formatter,
+                "the Conductor server at {url} requires an access token: set CONDUCTOR_AUTH_KEY and CONDUCTOR_AUTH_SECRET to an application's access key"
             ),
             ClientError::Status {
                 method,
@@ -408,6 +414,11 @@ impl Client {
                 refreshed = true;
                 self.token(true).await?;
                 continue;
+            }
+            if token_refused && token.is_none() {
+                return Err(ClientError::TokenRequired {
+                    url: self.base_url().to_string(),
+                });
             }
             return Ok(answer);
         }

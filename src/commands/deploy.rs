@@ -186,9 +186,12 @@ fn render_plan(plan: &Plan) -> String {
             Action::AlreadyDeployedAs { .. } => {
                 "unchanged (deployed by an earlier --bump)".to_string()
             }
-            Action::Overwrite => "changed, overwritten (--force)".to_string(),
+            Action::Overwrite => match planned.version {
+                Some(version) => format!("changed, overwrites v{version} (--force)"),
+                None => "changed, overwrites the server's (--force)".to_string(),
+            },
             Action::Bump { from, to } => {
-                format!("changed, deployed as v{to} (--bump; v{from} stays as it is)")
+                format!("changed, new version v{to} (--bump; v{from} stays as it is)")
             }
             Action::Refused { reason } => format!("changed, refused: {reason}"),
         };
@@ -240,7 +243,7 @@ fn report_rejections(
             Some((file, span)) => diagnostics.push(
                 Diagnostic::new(&rules::conductor_registration::RULE, file, span, what)
                     .with_label(rejection.message.clone())
-                    .with_help("the server's validation differs from wfc's here; change the definition as it says"),
+                    .with_help("the server's own validation refused it; change the definition as the message says"),
             ),
             None => terminal.error(&format!("{what}: {}", rejection.message)),
         }
