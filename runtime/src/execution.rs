@@ -73,9 +73,10 @@ impl fmt::Display for TaskStatus {
 }
 
 /// A workflow's status (`Workflow.WorkflowStatus`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum WorkflowStatus {
+    #[default]
     Running,
     Completed,
     Failed,
@@ -188,7 +189,7 @@ pub struct Task {
 }
 
 /// One workflow execution, Conductor's `Workflow` JSON. `tasks` are in scheduling order.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Workflow {
     pub workflow_id: String,

@@ -148,6 +148,13 @@ impl WorkResult {
 pub type WorkFuture = Pin<Box<dyn Future<Output = WorkResult> + Send + 'static>>;
 
 /// Whatever executes worker tasks for a run: mocks, commands, stubs, remote pollers.
+///
+/// Worker tasks are SIMPLE, DYNAMIC and USER_DEFINED (unknown types, and the system types the
+/// runtime does not run itself: KAFKA_PUBLISH, the AI tasks). Workers may also stand in for
+/// tasks the runtime would otherwise run — when [`Workers::can_execute`] says yes for them —
+/// HTTP (instead of the request), HUMAN, WAIT and asynchronously completed EVENT tasks (instead
+/// of an external completion), and SUB_WORKFLOW / START_WORKFLOW tasks whose workflow is not
+/// among the run's definitions (a workflow of another project).
 pub trait Workers: Send + Sync {
     /// Whether a task of this def name / reference can be executed (checked for every worker
     /// task before the run starts, so that every missing one is named at once).

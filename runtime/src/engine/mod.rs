@@ -20,9 +20,15 @@ use crate::clock::ClockMode;
 use crate::definition::{TaskDef, WorkflowDef};
 use crate::event::{RecordedResults, Recorder};
 use crate::execution::Workflow;
+use crate::script::ScriptLimits;
 use crate::worker::{WorkStatus, Workers};
 
+mod decide;
 mod decider;
+mod mapping;
+mod navigation;
+mod state;
+mod system;
 
 /// The workflow and task definitions a run may use: workflow definitions by name and version
 /// (a request without a version gets the latest), task definitions by name.
@@ -163,6 +169,8 @@ pub struct InjectedFailure {
 #[derive(Debug, Clone)]
 pub struct RunOptions {
     pub clock: ClockMode,
+    /// Time and memory limits of every script evaluation (INLINE, LAMBDA, SWITCH, DO_WHILE).
+    pub script_limits: ScriptLimits,
     pub failures: Vec<InjectedFailure>,
     /// Replay / resume: results answered before the workers are asked.
     pub recorded: RecordedResults,
@@ -184,6 +192,7 @@ impl Default for RunOptions {
     fn default() -> RunOptions {
         RunOptions {
             clock: ClockMode::Virtual,
+            script_limits: ScriptLimits::default(),
             failures: Vec::new(),
             recorded: RecordedResults::new(),
             replay_only: false,
@@ -236,6 +245,18 @@ pub struct WaitingTask {
 pub struct RunHandle {
     sender: mpsc::UnboundedSender<decider::Message>,
     waiting: Arc<Mutex<Vec<WaitingTask>>>,
+    /// Shared by the clones of the handle: when the last one goes, the run stops waiting for
+    /// completions nobody can send.
+    alive: Arc<()>,
+}
+
+impl Drop for RunHandle {
+    fn drop(&mut self) {
+        if Arc::strong_count(&self.alive) == 1 {
+            // The run may be over already; then nobody needs to know.
+            let _ = self.sender.send(decider::Message::HandlesDropped);
+        }
+    }
 }
 
 impl RunHandle {
@@ -350,8 +371,10 @@ impl Engine {
     }
 
     /// Worker tasks of the workflow (and its sub-workflows) that `workers` cannot execute, as
-    /// `<sub-workflow path>/<reference> (<task name>)`: checked by `wfc run` before starting, to
-    /// name every one at once.
+    /// `<sub-workflow path>/<reference> (<task name>)`, and SUB_WORKFLOW / START_WORKFLOW tasks
+    /// whose workflow is not among the definitions and that no worker stands in for, as
+    /// `<path>/<reference> (<workflow name>)`: checked by `wfc run` before starting, to name every
+    /// one at once.
     pub fn missing_workers(&self, request: &StartRequest) -> Vec<String> {
         decider::missing_workers(&self.definitions, self.workers.as_ref(), request)
     }
@@ -364,6 +387,7 @@ impl Engine {
         let handle = RunHandle {
             sender: sender.clone(),
             waiting: Arc::clone(&waiting),
+            alive: Arc::new(()),
         };
         let run = decider::Run::new(self, sender, receiver, waiting);
         let join = tokio::spawn(run.execute(request));
