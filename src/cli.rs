@@ -42,6 +42,16 @@ pub enum Command {
     ExplainRule(ExplainRuleArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
+    /// Run a workflow locally with Conductor's semantics: a `.wf.yaml` (compiled first) or
+    /// Conductor JSON, with mocked, command or stub workers (see docs/run.md).
+    Run(RunArgs),
+    /// List the recorded runs.
+    Runs(RunsArgs),
+    /// Re-execute a recorded run from its recorded worker results and check that it reaches
+    /// the same final state.
+    Replay(ReplayArgs),
+    /// Complete a HUMAN or WAIT task that a running `wfc run` waits on.
+    Complete(CompleteArgs),
     /// Run the language server on stdin/stdout (editors start it; see docs/lsp.md).
     Lsp(LspArgs),
     /// Compile and register workflows and their task definitions with a Conductor server.
@@ -251,6 +261,154 @@ pub struct CompletionsArgs {
     /// The shell to generate completions for.
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The workflow: a `*.wf.yaml` file (compiled in memory with its project), or Conductor
+    /// JSON (a WorkflowDef, a list of definitions, TaskDefs). Not needed with `--resume`.
+    #[arg(value_name = "FILE", required_unless_present = "resume")]
+    pub file: Option<PathBuf>,
+
+    /// The workflow to run when FILE holds several (a JSON list).
+    #[arg(long, value_name = "NAME")]
+    pub workflow: Option<String>,
+
+    /// The workflow input, a JSON object.
+    #[arg(long, value_name = "JSON", conflicts_with = "input_file")]
+    pub input: Option<String>,
+
+    /// Read the workflow input from a JSON file.
+    #[arg(long, value_name = "FILE")]
+    pub input_file: Option<PathBuf>,
+
+    /// Mocked task results: Conductor's `taskRefToMockOutput` (or a whole WorkflowTestRequest),
+    /// JSON or YAML. Checked against the workflow before the run.
+    #[arg(long, value_name = "FILE")]
+    pub mocks: Option<PathBuf>,
+
+    /// Command workers (TOML: `worker_name = "command"` entries, like `[run.workers]` in
+    /// wfc.toml, which they extend).
+    #[arg(long, value_name = "FILE")]
+    pub workers: Option<PathBuf>,
+
+    /// Complete every worker, HUMAN and WAIT task that has no mock and no command at once,
+    /// with a sample of its declared output type.
+    #[arg(long)]
+    pub stub: bool,
+
+    /// Fail attempt N (1-based) of the task REF, or every attempt without `:N`; repeatable.
+    #[arg(long = "fail", value_name = "REF[:N]")]
+    pub failures: Vec<String>,
+
+    /// Really wait for retry delays, WAIT tasks and timeouts instead of simulating them.
+    #[arg(long)]
+    pub real_time: bool,
+
+    /// Print the final execution (Conductor's Workflow JSON) on stdout.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Continue a run that was interrupted: recorded results are fed back, nothing completed
+    /// runs again, the history is appended to.
+    #[arg(long, value_name = "RUN")]
+    pub resume: Option<String>,
+
+    /// More Conductor JSON for a JSON run: sub-workflow definitions, `taskdefs.json`
+    /// (files, or directories of `*.json`); repeatable.
+    #[arg(long, value_name = "PATH")]
+    pub defs: Vec<PathBuf>,
+
+    /// Where runs are recorded (default: `runs_dir` of wfc.toml, else `.wfc/runs`).
+    #[arg(long, value_name = "DIR")]
+    pub runs_dir: Option<PathBuf>,
+
+    /// Use this configuration file instead of looking for wfc.toml.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Seed of the retry jitter and of the generated ids.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub seed: u64,
+
+    /// No task lines: only problems and the final summary.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RunsArgs {
+    /// Print the runs as JSON.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Where runs are recorded (default: `runs_dir` of wfc.toml, else `.wfc/runs`).
+    #[arg(long, value_name = "DIR")]
+    pub runs_dir: Option<PathBuf>,
+
+    /// Use this configuration file instead of looking for wfc.toml.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The run id (`wfc runs` lists them).
+    #[arg(value_name = "RUN")]
+    pub run: String,
+
+    /// Print the replayed execution (Conductor's Workflow JSON) on stdout.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Where runs are recorded (default: `runs_dir` of wfc.toml, else `.wfc/runs`).
+    #[arg(long, value_name = "DIR")]
+    pub runs_dir: Option<PathBuf>,
+
+    /// Use this configuration file instead of looking for wfc.toml.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompleteArgs {
+    /// The run id (`wfc runs` lists them).
+    #[arg(value_name = "RUN")]
+    pub run: String,
+
+    /// The waiting task's reference name (`ref__N` inside loops, `/path/ref` inside
+    /// sub-workflows).
+    #[arg(value_name = "REF")]
+    pub reference: String,
+
+    /// The task's output, a JSON object.
+    #[arg(long, value_name = "JSON", default_value = "{}")]
+    pub output: String,
+
+    /// The task's status.
+    #[arg(long, value_enum, default_value_t = CompletionStatus::Completed)]
+    pub status: CompletionStatus,
+
+    /// How long to wait for the running `wfc run` to take the completion.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    pub wait: u64,
+
+    /// Where runs are recorded (default: `runs_dir` of wfc.toml, else `.wfc/runs`).
+    #[arg(long, value_name = "DIR")]
+    pub runs_dir: Option<PathBuf>,
+
+    /// Use this configuration file instead of looking for wfc.toml.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// The statuses `wfc complete` sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum CompletionStatus {
+    Completed,
+    Failed,
+    FailedWithTerminalError,
 }
 
 #[derive(Debug, Args)]

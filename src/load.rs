@@ -54,6 +54,11 @@ pub struct Loaded {
     pub analysis: Analysis,
     /// A path or file could not be read (already reported on stderr).
     pub unreadable: bool,
+    /// The configuration the project was analysed with.
+    pub config: Config,
+    /// The directory of `wfc.toml` (the current directory without one): what the
+    /// configuration's relative paths are relative to.
+    pub root: PathBuf,
 }
 
 /// Loads and analyses what `request` names. `Ok(None)`: the configuration has mistakes, which
@@ -156,6 +161,8 @@ pub fn load(
     Ok(Some(Loaded {
         analysis,
         unreadable,
+        config,
+        root,
     }))
 }
 
@@ -231,6 +238,9 @@ pub struct OneWorkflow {
     pub analysis: Analysis,
     /// The workflow's position in `analysis.workflows` (and `analysis.scopes`).
     pub index: usize,
+    pub config: Config,
+    /// The directory of `wfc.toml` (see [`Loaded::root`]).
+    pub root: PathBuf,
 }
 
 impl OneWorkflow {
@@ -316,7 +326,12 @@ pub fn load_one_workflow(
         };
         loaded = reloaded;
     }
-    let analysis = loaded.analysis;
+    let Loaded {
+        analysis,
+        config,
+        root,
+        ..
+    } = loaded;
     let Some(file) = analysis
         .given_files
         .iter()
@@ -348,7 +363,12 @@ pub fn load_one_workflow(
         .iter()
         .position(|workflow| workflow.file == file);
     match index {
-        Some(index) => Ok(Ok(OneWorkflow { analysis, index })),
+        Some(index) => Ok(Ok(OneWorkflow {
+            analysis,
+            index,
+            config,
+            root,
+        })),
         None => Err(Failure::new(format!(
             "`{}` is not a workflow file (`*.wf.yaml`)",
             display(path)

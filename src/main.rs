@@ -9,6 +9,7 @@ mod commands;
 mod files;
 mod load;
 mod output;
+mod progress;
 
 use std::process::ExitCode;
 
@@ -58,6 +59,10 @@ fn main() -> ExitCode {
         Command::Rules(args) => commands::rules::run(&args),
         Command::ExplainRule(args) => commands::rules::explain(&args),
         Command::Completions(args) => commands::completions::run(&args),
+        Command::Run(args) => commands::run::run(&args, &terminal),
+        Command::Runs(args) => commands::runs::run(&args, &terminal),
+        Command::Replay(args) => commands::replay::run(&args, &terminal),
+        Command::Complete(args) => commands::complete::run(&args, &terminal),
         Command::Lsp(args) => commands::lsp::run(&args),
         Command::Deploy(args) => commands::deploy::run(&args, &terminal),
         Command::Serve(args) => commands::serve::run(&args, &terminal),

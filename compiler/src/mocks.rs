@@ -33,6 +33,7 @@ use crate::check::WorkflowChecker;
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Span, sort_diagnostics};
 use crate::emit::{COMPENSATION_SUFFIX, node_to_json};
+use crate::model::TaskKind;
 use crate::project::Analysis;
 use crate::rules;
 use crate::source::FileId;
@@ -40,13 +41,13 @@ use crate::suggest;
 use crate::syntax::{self, Node, NodeKind, PlainValue, Style};
 use crate::types::{Field, Type};
 
-/// The statuses of Conductor's `TaskResult.Status`: what a worker (or a mock) can report.
-pub const STATUSES: [&str; 5] = [
+/// The statuses a mock can report: Conductor's `TaskResult.Status` without `CANCELED`, which
+/// `wfc run` leaves to the engine.
+pub const STATUSES: [&str; 4] = [
     "COMPLETED",
     "FAILED",
     "FAILED_WITH_TERMINAL_ERROR",
     "IN_PROGRESS",
-    "CANCELED",
 ];
 
 /// The keys of one mocked result: Conductor's `TaskMock`, plus `reasonForIncompletion` (a wfc
@@ -710,18 +711,51 @@ impl<'a> MockChecker<'a> {
         let checker = self.checkers.entry(index).or_insert_with(|| {
             WorkflowChecker::new(workflow, scope, analysis.sources.text(workflow.file), false)
         });
-        let ty = checker.task_output_type(task.id);
-        let origin = match &task.kind {
-            crate::model::TaskKind::Worker { name } => format!("worker `{}`", name.value),
-            crate::model::TaskKind::Http {
+        match &task.kind {
+            TaskKind::Worker { name } => Some(DeclaredOutput {
+                ty: checker.task_output_type(task.id),
+                origin: format!("worker `{}`", name.value),
+            }),
+            // What a mock of an HTTP call must give is the body its `returns:` declares; the
+            // status code, headers and reason phrase are optional.
+            TaskKind::Http {
                 returns: Some(_), ..
             } => {
-                format!("the `returns:` of `{reference}`")
+                let full = checker.task_output_type(task.id);
+                let body = match full.structure() {
+                    Type::Object(object) => object.field("response").and_then(|response| {
+                        match response.ty.structure() {
+                            Type::Object(response) => {
+                                response.field("body").map(|body| body.ty.clone())
+                            }
+                            _ => None,
+                        }
+                    }),
+                    _ => None,
+                }?;
+                let response = with_optional(
+                    Type::builtin_object(
+                        &[
+                            ("body", body),
+                            ("headers", Type::Map(Box::new(Type::Any))),
+                            ("statusCode", Type::Int),
+                            ("reasonPhrase", Type::String),
+                        ],
+                        false,
+                    ),
+                    &["headers", "statusCode", "reasonPhrase"],
+                );
+                Some(DeclaredOutput {
+                    ty: Type::builtin_object(&[("response", response)], true),
+                    origin: format!("the `returns:` of `{reference}`"),
+                })
             }
-            _ if task.output.is_some() => format!("the `output:` of `{reference}`"),
-            _ => format!("a {} task", info.task_type),
-        };
-        Some(DeclaredOutput { ty, origin })
+            _ if task.output.is_some() => Some(DeclaredOutput {
+                ty: checker.task_output_type(task.id),
+                origin: format!("the `output:` of `{reference}`"),
+            }),
+            _ => None,
+        }
     }
 
     fn result(&mut self, node: &Node, reference: &str, declared: Option<&DeclaredOutput>) {
@@ -878,7 +912,7 @@ impl<'a> MockChecker<'a> {
             Some(candidate) => diagnostic
                 .with_label(format!("did you mean `{candidate}`?"))
                 .with_help(format!(
-                    "a worker reports one of {}, in capitals",
+                    "a mocked result is one of {}, in capitals",
                     suggest::quoted_list(STATUSES)
                 ))
                 .with_replacement(format!("use `{candidate}`"), styled(node, candidate)),
@@ -1085,16 +1119,32 @@ impl<'a> MockChecker<'a> {
                     "`{misspelled}` is not declared; did you mean `{}`?",
                     field.name
                 )),
-                None => diagnostic.with_help(format!(
+                None if declared.origin.starts_with("worker") => diagnostic.with_help(format!(
                     "add `{}` to the mocked output, or declare the field optional in the contract",
                     field.name
                 )),
+                None => diagnostic.with_help(format!("add `{}` to the mocked output", field.name)),
             };
             self.report(diagnostic);
             if no_output {
                 break;
             }
         }
+    }
+}
+
+/// An object type with these fields made optional.
+fn with_optional(ty: Type, names: &[&str]) -> Type {
+    match ty {
+        Type::Object(mut object) => {
+            for field in &mut object.fields {
+                if names.contains(&field.name.as_str()) {
+                    field.optional = true;
+                }
+            }
+            Type::Object(object)
+        }
+        other => other,
     }
 }
 
@@ -1129,7 +1179,7 @@ pub fn stub_outputs(analysis: &Analysis) -> StubOutputs {
             let declared = task.output.is_some()
                 || matches!(
                     task.kind,
-                    crate::model::TaskKind::Http {
+                    TaskKind::Http {
                         returns: Some(_),
                         ..
                     }

@@ -27,6 +27,8 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
+use crate::engine::InjectedFailure;
+use crate::event::ResultKey;
 use crate::worker::{WorkFuture, WorkItem, WorkResult, WorkStatus, Workers};
 
 /// One mocked result.
@@ -191,6 +193,24 @@ fn parse_result(value: &Value) -> Result<MockedResult, String> {
     Ok(MockedResult { result })
 }
 
+/// Whether `--fail` failed this attempt: REF names the reference (every `REF__N` inside
+/// loops) or its sub-workflow path (`/pay/charge`).
+fn failure_matches(
+    failure: &InjectedFailure,
+    path_and_reference: &str,
+    reference: &str,
+    attempt: u32,
+) -> bool {
+    let base = split_iteration(reference).map_or(reference, |(base, _)| base);
+    let named = failure.reference == reference
+        || failure.reference == base
+        || failure.reference == path_and_reference
+        || path_and_reference
+            .rsplit_once('/')
+            .is_some_and(|(path, _)| failure.reference == format!("{path}/{base}"));
+    named && failure.attempt.is_none_or(|wanted| wanted == attempt)
+}
+
 /// Removes Conductor's loop suffix: `poll__3` → (`poll`, 3).
 pub fn split_iteration(reference: &str) -> Option<(&str, u32)> {
     let (base, iteration) = reference.rsplit_once("__")?;
@@ -249,11 +269,11 @@ impl Mocks {
         self.name.as_deref()
     }
 
-    /// The next result for a task: the innermost request on its sub-workflow path that mocks
-    /// the reference, else the requests around it.
-    fn next_result(&self, item: &WorkItem) -> Option<WorkResult> {
+    /// The list answering `reference` in the workflow at the sub-workflow path of `key`: the
+    /// innermost request on the path that mocks the reference, else the requests around it.
+    fn list_for(&self, key: &str, reference: &str) -> Option<&Mutex<ResultList>> {
         let mut chain = vec![&self.root];
-        for segment in path_segments(&item.key.0) {
+        for segment in path_segments(key) {
             match chain
                 .last()
                 .and_then(|request| request.sub_requests.get(segment))
@@ -262,14 +282,51 @@ impl Mocks {
                 None => break,
             }
         }
-        chain.iter().rev().find_map(|request| {
-            let list = request.list(&item.reference_task_name)?;
-            let mut list = match list.lock() {
-                Ok(list) => list,
-                Err(poisoned) => poisoned.into_inner(),
+        chain
+            .iter()
+            .rev()
+            .find_map(|request| request.list(reference))
+    }
+
+    fn next_result(&self, item: &WorkItem) -> Option<WorkResult> {
+        let list = self.list_for(&item.key.0, &item.reference_task_name)?;
+        let mut list = match list.lock() {
+            Ok(list) => list,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        list.next()
+    }
+
+    /// Resuming a run: moves past the results its history already received from the mocks,
+    /// so that the next attempt of a task gets the result after them. Results of attempts that
+    /// `--fail` failed did not come from the mocks and are skipped.
+    pub fn advance_past<'a>(
+        &self,
+        recorded: impl IntoIterator<Item = &'a ResultKey>,
+        failures: &[InjectedFailure],
+    ) {
+        for key in recorded {
+            let Some((path_and_reference, retry)) = key.0.rsplit_once('#') else {
+                continue;
             };
-            list.next()
-        })
+            let reference = path_and_reference
+                .rsplit_once('/')
+                .map_or(path_and_reference, |(_, reference)| reference);
+            let attempt = retry.parse::<u32>().map_or(1, |retry| retry + 1);
+            if failures
+                .iter()
+                .any(|failure| failure_matches(failure, path_and_reference, reference, attempt))
+            {
+                continue;
+            }
+            if let Some(list) = self.list_for(&key.0, reference) {
+                let mut list = match list.lock() {
+                    Ok(list) => list,
+                    Err(poisoned) => poisoned.into_inner(),
+                };
+                list.used += 1;
+            }
+        }
     }
 }
 
@@ -604,6 +661,36 @@ mod tests {
         assert_eq!(mocks.input(), None);
         let missing = answer(&mocks, item("", "refund", 0));
         assert_eq!(missing.status, WorkStatus::Failed);
+    }
+
+    #[test]
+    fn a_resumed_run_continues_the_lists_where_its_history_left_them() {
+        let mocks = Mocks::from_json(&json!({
+            "charge": [
+                {"status": "FAILED"},
+                {"status": "FAILED"},
+                {"output": {"id": "third"}},
+                {"output": {"id": "fourth"}}
+            ]
+        }));
+        let Ok(mocks) = mocks else {
+            panic!("{mocks:?}")
+        };
+        // Attempt 1 came from the mocks, attempt 2 from `--fail charge:2`.
+        mocks.advance_past(
+            &[
+                ResultKey::new("", "charge", 0),
+                ResultKey::new("", "charge", 1),
+            ],
+            &[InjectedFailure {
+                reference: "charge".into(),
+                attempt: Some(2),
+            }],
+        );
+        let next = answer(&mocks, item("", "charge", 2));
+        assert_eq!(next.status, WorkStatus::Failed);
+        let after = answer(&mocks, item("", "charge", 3));
+        assert_eq!(after.output.get("id"), Some(&json!("third")));
     }
 
     #[test]

@@ -22,7 +22,7 @@
 //!   [`Store::settle_completion`]). Only the few events that change those touch SQLite, so
 //!   recording stays cheap on runs of many tasks.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
@@ -34,8 +34,11 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::event::{Event, Recorder};
+use crate::clock::ClockMode;
+use crate::engine::{InjectedFailure, RunOptions, StartRequest};
+use crate::event::{Event, RecordedResults, Recorder, ResultKey};
 use crate::execution::WorkflowStatus;
+use crate::worker::WorkResult;
 use crate::worker::WorkStatus;
 
 /// The default runs directory, relative to the project.
@@ -62,7 +65,8 @@ CREATE TABLE IF NOT EXISTS runs (
     source TEXT,
     clock TEXT NOT NULL,
     pid INTEGER,
-    created_at INTEGER NOT NULL
+    created_at INTEGER NOT NULL,
+    settings TEXT NOT NULL DEFAULT '{}'
 );
 CREATE TABLE IF NOT EXISTS waiting_tasks (
     run_id TEXT NOT NULL,
@@ -170,6 +174,9 @@ pub struct RunRecord {
     pub pid: Option<u32>,
     /// Wall-clock epoch milliseconds when the run was created.
     pub created_at: i64,
+    /// What the caller needs to continue the run (for `wfc run`: the mock file, command
+    /// workers, `--stub`), as it gave it to [`Store::create_run`].
+    pub settings: Value,
 }
 
 impl RunRecord {
@@ -187,7 +194,30 @@ impl RunRecord {
         if !proc.is_dir() {
             return None;
         }
-        Some(!proc.join(pid.to_string()).exists())
+        Some(!process_is_running(&proc.join(pid.to_string())))
+    }
+}
+
+/// Whether the process of `/proc/<pid>` runs the same program as this one: not gone, not a
+/// zombie waiting to be reaped, and not another program that was given the pid since.
+fn process_is_running(directory: &Path) -> bool {
+    let Ok(stat) = std::fs::read_to_string(directory.join("stat")) else {
+        return false;
+    };
+    // `pid (comm) state ...`; comm may hold spaces and parentheses.
+    let state = stat
+        .rsplit_once(')')
+        .and_then(|(_, rest)| rest.split_whitespace().next());
+    if state == Some("Z") || state == Some("X") {
+        return false;
+    }
+    let name = |path: &Path| std::fs::read_to_string(path).map(|text| text.trim().to_string());
+    match (
+        name(&directory.join("comm")),
+        name(Path::new("/proc/self/comm")),
+    ) {
+        (Ok(theirs), Ok(ours)) => theirs == ours,
+        _ => true,
     }
 }
 
@@ -201,6 +231,8 @@ pub struct NewRun {
     pub source: Option<String>,
     /// `virtual` or `real_time`.
     pub clock: String,
+    /// Kept with the run for whoever resumes it ([`RunRecord::settings`]).
+    pub settings: Value,
 }
 
 /// A task waiting for an external completion, as the index knows it.
@@ -302,6 +334,314 @@ pub fn read_history(path: &Path) -> Result<History, StoreError> {
     Ok(history)
 }
 
+/// How a recorded run was started: enough to start it again (replay, resume).
+#[derive(Debug, Clone)]
+pub struct RecordedRun {
+    pub run_id: String,
+    /// The root workflow first.
+    pub definitions: Vec<Value>,
+    pub task_defs: Vec<Value>,
+    pub request: StartRequest,
+    /// The recorded options (clock, injected failures, seed, task limit), with the recorded
+    /// start time so that timestamps and deadlines come out the same.
+    pub options: RunOptions,
+}
+
+impl RecordedRun {
+    /// Reads the `RunStarted` event of a history.
+    pub fn from_history(history: &History) -> Result<RecordedRun, String> {
+        let Some(Event::RunStarted {
+            run_id,
+            definitions,
+            task_defs,
+            input,
+            at,
+            options,
+        }) = history.run_started()
+        else {
+            return Err("the history does not start with the run's definitions".to_string());
+        };
+        let root = definitions
+            .first()
+            .ok_or_else(|| "the history records no workflow definition".to_string())?;
+        let name = root
+            .get("name")
+            .and_then(Value::as_str)
+            .ok_or_else(|| "the recorded workflow definition has no name".to_string())?;
+        let version = root.get("version").and_then(Value::as_i64);
+        let defaults = RunOptions::default();
+        let clock = options
+            .get("clock")
+            .cloned()
+            .and_then(|clock| serde_json::from_value::<ClockMode>(clock).ok())
+            .unwrap_or_default();
+        let failures = options
+            .get("failures")
+            .cloned()
+            .and_then(|failures| serde_json::from_value::<Vec<InjectedFailure>>(failures).ok())
+            .unwrap_or_default();
+        let task_limit = options
+            .get("task_limit")
+            .and_then(Value::as_u64)
+            .and_then(|limit| usize::try_from(limit).ok())
+            .unwrap_or(defaults.task_limit);
+        Ok(RecordedRun {
+            run_id: run_id.clone(),
+            definitions: definitions.clone(),
+            task_defs: task_defs.clone(),
+            request: StartRequest {
+                name: name.to_string(),
+                version,
+                input: match input {
+                    Value::Object(input) => input.clone(),
+                    _ => Map::new(),
+                },
+                correlation_id: None,
+            },
+            options: RunOptions {
+                clock,
+                failures,
+                seed: options.get("seed").and_then(Value::as_u64).unwrap_or(0),
+                run_id: run_id.clone(),
+                start_time: Some(*at),
+                task_limit,
+                ..defaults
+            },
+        })
+    }
+}
+
+/// The worker results of a history by key, in the order the keys first got one. A resumed run records again
+/// the results it was fed back before it records new ones, so each execution of the run (from
+/// one `RunStarted` to the next) holds, for every key, the results of the executions before it
+/// and then its own: the longest list of each key is the complete one.
+pub fn merged_results(history: &History) -> Vec<(ResultKey, Vec<WorkResult>)> {
+    let mut best: HashMap<&ResultKey, Vec<&WorkResult>> = HashMap::new();
+    let mut current: HashMap<&ResultKey, Vec<&WorkResult>> = HashMap::new();
+    let mut order: Vec<&ResultKey> = Vec::new();
+    fn merge<'a>(
+        best: &mut HashMap<&'a ResultKey, Vec<&'a WorkResult>>,
+        current: &mut HashMap<&'a ResultKey, Vec<&'a WorkResult>>,
+    ) {
+        for (key, results) in current.drain() {
+            let known = best.entry(key).or_default();
+            if results.len() > known.len() {
+                *known = results;
+            }
+        }
+    }
+    for event in &history.events {
+        match event {
+            Event::RunStarted { .. } => merge(&mut best, &mut current),
+            Event::ResultReceived { key, result, .. } => {
+                if !current.contains_key(key) && !order.contains(&key) {
+                    order.push(key);
+                }
+                current.entry(key).or_default().push(result);
+            }
+            _ => {}
+        }
+    }
+    merge(&mut best, &mut current);
+    order
+        .into_iter()
+        .map(|key| {
+            let results = best
+                .get(key)
+                .map(|results| results.iter().map(|result| (*result).clone()).collect())
+                .unwrap_or_default();
+            (key.clone(), results)
+        })
+        .collect()
+}
+
+/// The worker results of a history, for replaying or resuming it ([`merged_results`]).
+pub fn recorded_results(history: &History) -> RecordedResults {
+    let mut recorded = RecordedResults::new();
+    for (key, results) in merged_results(history) {
+        for result in results {
+            recorded.push(key.clone(), result);
+        }
+    }
+    recorded
+}
+
+/// Whether a replay reached the recorded final state ([`compare_final_states`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Comparison {
+    /// Every task and workflow ended as recorded.
+    Same {
+        tasks: usize,
+    },
+    /// The recorded run was interrupted; everything it recorded ended the same in the replay.
+    SameAsFarAsRecorded {
+        tasks: usize,
+    },
+    Different(Difference),
+}
+
+/// The first task or workflow that ended differently.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Difference {
+    /// `<sub-workflow path>/<reference>#<retry>`, or `workflow <path>` for a workflow.
+    pub what: String,
+    /// How it ended in the recorded run (`None`: it did not end there).
+    pub recorded: Option<String>,
+    pub replayed: Option<String>,
+}
+
+/// The final state of every task attempt and workflow of a history, in the order they ended.
+fn final_states(events: &[Event]) -> (Vec<(String, String)>, bool) {
+    let mut workflow_paths: HashMap<&str, String> = HashMap::new();
+    let mut tasks: HashMap<&str, (&str, &str, u32)> = HashMap::new();
+    let mut order: Vec<String> = Vec::new();
+    let mut states: HashMap<String, String> = HashMap::new();
+    let mut root: Option<&str> = None;
+    let mut finished = false;
+    for event in events {
+        match event {
+            Event::WorkflowStarted {
+                workflow_id,
+                parent_workflow_id,
+                parent_task_id,
+                name,
+                ..
+            } => {
+                let path = match (parent_workflow_id, parent_task_id) {
+                    (Some(parent), Some(task)) => {
+                        let parent_path = workflow_paths
+                            .get(parent.as_str())
+                            .cloned()
+                            .unwrap_or_default();
+                        match tasks.get(task.as_str()) {
+                            Some((_, reference, 0)) => format!("{parent_path}/{reference}"),
+                            Some((_, reference, retry)) => {
+                                format!("{parent_path}/{reference}#{retry}")
+                            }
+                            None => format!("{parent_path}/{task}"),
+                        }
+                    }
+                    // A resumed run starts its root again, under the same id.
+                    _ if root.is_none() || root == Some(workflow_id.as_str()) => {
+                        root = Some(workflow_id);
+                        String::new()
+                    }
+                    _ => format!("/!{name}"),
+                };
+                workflow_paths.insert(workflow_id, path);
+            }
+            Event::TaskScheduled {
+                workflow_id,
+                task_id,
+                reference_task_name,
+                retry_count,
+                ..
+            } => {
+                tasks.insert(task_id, (workflow_id, reference_task_name, *retry_count));
+            }
+            Event::TaskFinished {
+                task_id,
+                status,
+                output,
+                reason,
+                ..
+            } => {
+                let Some((workflow_id, reference, retry)) = tasks.get(task_id.as_str()) else {
+                    continue;
+                };
+                let path = workflow_paths.get(workflow_id).cloned().unwrap_or_default();
+                let key = format!("{path}/{reference}#{retry}");
+                let state = match reason {
+                    Some(reason) if !reason.is_empty() => {
+                        format!("{} {output} ({reason})", status.as_str())
+                    }
+                    _ => format!("{} {output}", status.as_str()),
+                };
+                if states.insert(key.clone(), state).is_none() {
+                    order.push(key);
+                }
+            }
+            Event::WorkflowFinished {
+                workflow_id,
+                status,
+                output,
+                reason,
+                ..
+            } => {
+                if root == Some(workflow_id.as_str()) {
+                    finished = true;
+                }
+                let path = workflow_paths
+                    .get(workflow_id.as_str())
+                    .cloned()
+                    .unwrap_or_default();
+                let key = format!("workflow {}", if path.is_empty() { "/" } else { &path });
+                let state = match reason {
+                    Some(reason) if !reason.is_empty() => {
+                        format!("{} {output} ({reason})", status.as_str())
+                    }
+                    _ => format!("{} {output}", status.as_str()),
+                };
+                if states.insert(key.clone(), state).is_none() {
+                    order.push(key);
+                }
+            }
+            _ => {}
+        }
+    }
+    let ordered = order
+        .into_iter()
+        .filter_map(|key| states.remove(&key).map(|state| (key, state)))
+        .collect();
+    (ordered, finished)
+}
+
+/// Compares how every task attempt and workflow ended in a recorded history and in its replay
+/// (statuses, outputs, reasons; not ids or times, and not the order in which concurrent
+/// branches ended).
+pub fn compare_final_states(recorded: &[Event], replayed: &[Event]) -> Comparison {
+    let (recorded_states, finished) = final_states(recorded);
+    let (replayed_states, _) = final_states(replayed);
+    let replayed_map: HashMap<&str, &str> = replayed_states
+        .iter()
+        .map(|(key, state)| (key.as_str(), state.as_str()))
+        .collect();
+    for (key, state) in &recorded_states {
+        match replayed_map.get(key.as_str()) {
+            Some(replayed) if *replayed == state => {}
+            other => {
+                return Comparison::Different(Difference {
+                    what: key.clone(),
+                    recorded: Some(state.clone()),
+                    replayed: other.map(|replayed| (*replayed).to_string()),
+                });
+            }
+        }
+    }
+    let tasks = recorded_states
+        .iter()
+        .filter(|(key, _)| !key.starts_with("workflow "))
+        .count();
+    if !finished {
+        return Comparison::SameAsFarAsRecorded { tasks };
+    }
+    let recorded_keys: HashSet<&str> = recorded_states
+        .iter()
+        .map(|(key, _)| key.as_str())
+        .collect();
+    if let Some((key, state)) = replayed_states
+        .iter()
+        .find(|(key, _)| !recorded_keys.contains(key.as_str()))
+    {
+        return Comparison::Different(Difference {
+            what: key.clone(),
+            recorded: None,
+            replayed: Some(state.clone()),
+        });
+    }
+    Comparison::Same { tasks }
+}
+
 /// The runs directory: the index and the histories.
 pub struct Store {
     directory: PathBuf,
@@ -375,8 +715,8 @@ impl Store {
                 Err(error) => return Err(io_error(&history)(error)),
             };
             let inserted = connection.execute(
-                "INSERT OR IGNORE INTO runs (id, workflow, version, status, started_at, history, source, clock, pid, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                "INSERT OR IGNORE INTO runs (id, workflow, version, status, started_at, history, source, clock, pid, created_at, settings)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                 params![
                     id,
                     run.workflow,
@@ -387,7 +727,8 @@ impl Store {
                     run.source,
                     run.clock,
                     std::process::id(),
-                    created_at
+                    created_at,
+                    run.settings.to_string()
                 ],
             )?;
             if inserted == 0 {
@@ -495,6 +836,7 @@ impl Store {
             clock: row.get(11)?,
             pid: row.get(12)?,
             created_at: row.get(13)?,
+            settings: serde_json::from_str(&row.get::<_, String>(14)?).unwrap_or(Value::Null),
         })
     }
 
@@ -659,7 +1001,7 @@ impl Store {
     }
 }
 
-const RUN_COLUMNS: &str = "id, workflow, version, status, started_at, finished_at, simulated_elapsed_ms, real_elapsed_ms, reason, history, source, clock, pid, created_at";
+const RUN_COLUMNS: &str = "id, workflow, version, status, started_at, finished_at, simulated_elapsed_ms, real_elapsed_ms, reason, history, source, clock, pid, created_at, settings";
 
 /// A run id stem from a workflow name: characters other than letters, digits, `_`, `-` and
 /// `.` become `_`.
@@ -854,6 +1196,7 @@ mod tests {
             started_at: 1_000,
             source: Some("flows/a.wf.yaml".to_string()),
             clock: "virtual".to_string(),
+            settings: json!({"mocks": "m.yaml"}),
         }
     }
 
@@ -895,6 +1238,7 @@ mod tests {
         assert_eq!(first.id, "order-1");
         assert_eq!(second.id, "order__v2_-1");
         assert_eq!(first.status, "RUNNING");
+        assert_eq!(first.settings, json!({"mocks": "m.yaml"}));
         for event in events() {
             recorder.record(&event);
         }
@@ -1000,6 +1344,119 @@ mod tests {
             Err(StoreError::CorruptHistory { line: 1, .. })
         ));
         Ok(())
+    }
+
+    fn finished(task_id: &str, status: TaskStatus, output: Value) -> Event {
+        Event::TaskFinished {
+            workflow_id: "w1".into(),
+            task_id: task_id.into(),
+            reference_task_name: String::new(),
+            status,
+            output,
+            reason: None,
+            at: 0,
+        }
+    }
+
+    fn scheduled(task_id: &str, reference: &str, retry_count: u32) -> Event {
+        Event::TaskScheduled {
+            workflow_id: "w1".into(),
+            task_id: task_id.into(),
+            reference_task_name: reference.into(),
+            task_type: "SIMPLE".into(),
+            retry_count,
+            input: json!({}),
+            at: 0,
+        }
+    }
+
+    #[test]
+    fn replays_compare_final_states_not_the_order_of_branches() -> Result<(), String> {
+        let mut recorded = events();
+        recorded.truncate(2);
+        recorded.extend([
+            scheduled("a", "left", 0),
+            scheduled("b", "right", 0),
+            finished("a", TaskStatus::Completed, json!({"x": 1})),
+            finished("b", TaskStatus::Completed, json!({"y": 2})),
+        ]);
+        let mut replayed = recorded.clone();
+        replayed.swap(4, 5);
+        assert_eq!(
+            compare_final_states(&recorded, &replayed),
+            Comparison::SameAsFarAsRecorded { tasks: 2 }
+        );
+        let end = Event::WorkflowFinished {
+            workflow_id: "w1".into(),
+            status: WorkflowStatus::Completed,
+            output: json!({}),
+            reason: None,
+            at: 0,
+        };
+        recorded.push(end.clone());
+        replayed.push(end);
+        assert_eq!(
+            compare_final_states(&recorded, &replayed),
+            Comparison::Same { tasks: 2 }
+        );
+        replayed[5] = finished("a", TaskStatus::Failed, json!({}));
+        assert_eq!(
+            compare_final_states(&recorded, &replayed),
+            Comparison::Different(Difference {
+                what: "/left#0".into(),
+                recorded: Some("COMPLETED {\"x\":1}".into()),
+                replayed: Some("FAILED {}".into()),
+            })
+        );
+
+        let history = History {
+            events: recorded,
+            torn_tail: None,
+            complete_length: 0,
+        };
+        let run = RecordedRun::from_history(&history)?;
+        assert_eq!(run.request.name, "order");
+        assert_eq!(run.options.start_time, Some(1_000));
+        assert_eq!(run.definitions.len(), 1);
+        Ok(())
+    }
+
+    #[test]
+    fn a_resumed_history_gives_each_result_once() {
+        let received = |key: &str, id: &str| Event::ResultReceived {
+            workflow_id: "w1".into(),
+            task_id: "t".into(),
+            key: ResultKey(key.into()),
+            result: WorkResult::completed(Map::from_iter([("id".to_string(), json!(id))])),
+            at: 0,
+        };
+        let started = events().remove(0);
+        // Killed after /a (IN_PROGRESS then COMPLETED) and the first poll of /b; resumed, the
+        // run was fed /a and /b's first answer back, then /b answered again and /c ran.
+        let history = History {
+            events: vec![
+                started.clone(),
+                received("/a#0", "a1"),
+                received("/a#0", "a2"),
+                received("/b#0", "b1"),
+                started,
+                received("/a#0", "a1"),
+                received("/a#0", "a2"),
+                received("/b#0", "b1"),
+                received("/b#0", "b2"),
+                received("/c#0", "c1"),
+            ],
+            torn_tail: None,
+            complete_length: 0,
+        };
+        let mut recorded = recorded_results(&history);
+        assert_eq!(recorded.len(), 5);
+        let id =
+            |result: Option<WorkResult>| result.and_then(|result| result.output.get("id").cloned());
+        let b = ResultKey("/b#0".into());
+        assert_eq!(id(recorded.take(&b)), Some(json!("b1")));
+        assert_eq!(id(recorded.take(&b)), Some(json!("b2")));
+        assert_eq!(recorded.take(&b), None);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod compile;
+pub mod complete;
 pub mod completions;
 pub mod deploy;
 pub mod explain;
@@ -10,5 +11,8 @@ pub mod graph;
 pub mod import;
 pub mod lsp;
 pub mod reference;
+pub mod replay;
 pub mod rules;
+pub mod run;
+pub mod runs;
 pub mod serve;

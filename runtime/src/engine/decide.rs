@@ -460,8 +460,25 @@ impl Run {
         }
         let kind = extra.kind;
         let delay = Duration::from_millis(extra.queue_delay_milliseconds);
+        // A START_WORKFLOW of a workflow the run does not have (one registered from
+        // elsewhere) fails unless a mock stands in for it.
+        let starts_unknown_workflow = kind == Kind::StartWorkflow
+            && task
+                .input_data
+                .get("startWorkflow")
+                .and_then(|request| request.get("name"))
+                .and_then(Value::as_str)
+                .is_some_and(|name| {
+                    let version = task
+                        .input_data
+                        .get("startWorkflow")
+                        .and_then(|request| request.get("version"))
+                        .and_then(Value::as_i64);
+                    self.definitions.workflow(name, version).is_none()
+                });
         let answered_by_workers =
-            matches!(kind, Kind::Http | Kind::Human | Kind::Wait | Kind::Event)
+            (matches!(kind, Kind::Http | Kind::Human | Kind::Wait | Kind::Event)
+                || starts_unknown_workflow)
                 && self
                     .workers
                     .can_execute(&task.task_def_name, &task.reference_task_name);

@@ -888,7 +888,11 @@ impl Run {
         }
         match kind {
             Kind::SubWorkflow => self.start_sub_workflow(execution, task),
-            Kind::StartWorkflow => self.start_workflow_task(execution, task),
+            // A mock may stand in for starting a workflow the run does not have (one
+            // registered from elsewhere).
+            Kind::StartWorkflow if !extra.answered_by_workers => {
+                self.start_workflow_task(execution, task);
+            }
             _ => self.poll(execution, task),
         }
     }
