@@ -54,6 +54,10 @@ pub enum Command {
     Complete(CompleteArgs),
     /// Run the language server on stdin/stdout (editors start it; see docs/lsp.md).
     Lsp(LspArgs),
+    /// Compile and register workflows and their task definitions with a Conductor server.
+    Deploy(DeployArgs),
+    /// Run a local Conductor-compatible server (the REST API on 127.0.0.1, state in SQLite).
+    Serve(ServeArgs),
     /// Print the help of every command as Markdown (docs/cli-reference.md).
     #[command(hide = true)]
     CliReference,
@@ -154,6 +158,68 @@ pub struct CompileArgs {
     /// Print diagnostics only: no summary lines and no notes on stderr.
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DeployArgs {
+    /// Files or directories to deploy, found like `wfc check` finds them. Every workflow among
+    /// them is compiled and registered with the task definitions it uses; nothing is sent when
+    /// any of them has an error.
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+
+    /// The Conductor server (`http://localhost:8080`, `https://example.orkes.io/api`); `/api`
+    /// is added when missing. Default: `CONDUCTOR_SERVER_URL`. With `CONDUCTOR_AUTH_KEY` and
+    /// `CONDUCTOR_AUTH_SECRET` set, an Orkes token is sent.
+    #[arg(long, value_name = "URL")]
+    pub server: Option<String>,
+
+    /// Show, per definition, what would change on the server, and change nothing. Exits with
+    /// status 1 when the deploy would be refused.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Deploy a workflow whose content differs from the server's same version as the next
+    /// version after the server's latest.
+    #[arg(long, conflicts_with = "force")]
+    pub bump: bool,
+
+    /// Overwrite definitions whose content differs from the server's (same workflow version,
+    /// same task definition name).
+    #[arg(long)]
+    pub force: bool,
+
+    /// Treat warnings as errors: send nothing and exit with status 1 when there are any.
+    #[arg(long)]
+    pub deny_warnings: bool,
+
+    /// Use this configuration file instead of looking for wfc.toml.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Print the plan and errors only: no summary lines.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The port to listen on, on 127.0.0.1; 0 picks a free one (the address is printed).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+
+    /// The SQLite file holding the server's state (created with its directory if missing).
+    #[arg(long, value_name = "FILE", default_value = ".wfc/serve.sqlite3")]
+    pub state: PathBuf,
+
+    /// Require Orkes-style authentication: clients trade this access key for a token at
+    /// `POST /api/token` and send it in `X-Authorization`.
+    #[arg(long, value_name = "KEY:SECRET")]
+    pub auth: Option<String>,
+
+    /// How long the tokens of `--auth` live (`45m`, `2h`, `30s`).
+    #[arg(long, value_name = "DURATION", default_value = "45m")]
+    pub token_lifetime: String,
 }
 
 #[derive(Debug, Args)]

@@ -64,6 +64,8 @@ fn main() -> ExitCode {
         Command::Replay(args) => commands::replay::run(&args, &terminal),
         Command::Complete(args) => commands::complete::run(&args, &terminal),
         Command::Lsp(args) => commands::lsp::run(&args),
+        Command::Deploy(args) => commands::deploy::run(&args, &terminal),
+        Command::Serve(args) => commands::serve::run(&args, &terminal),
         Command::CliReference => commands::reference::run(),
     };
     let exit = match result {

@@ -153,6 +153,9 @@ pub fn check_worker(worker: &Worker, diagnostics: &mut Vec<Diagnostic>) {
     let file = worker.file;
     check_name(&worker.name, "worker", file, diagnostics);
     let settings = &worker.settings;
+    if let Some(raw) = &settings.raw {
+        crate::registration::check_raw_task_def(raw, file, diagnostics);
+    }
     let whole_seconds = [
         (&settings.timeout_ms, "timeout"),
         (&settings.total_timeout_ms, "total_timeout"),
@@ -802,6 +805,9 @@ impl<'workflow> WorkflowChecker<'workflow> {
         // but their expressions still name inputs and tasks.
         if let Some(raw) = &workflow.raw {
             self.check_value(raw, None, Reader::WorkflowOutput, "a raw field");
+            let mut found = Vec::new();
+            crate::registration::check_raw_workflow_def(raw, self.file, &mut found);
+            self.diagnostics_extend(found);
         }
         self.check_graph();
         self.check_compensation_reads();

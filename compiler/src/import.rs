@@ -87,6 +87,17 @@ pub struct Imported {
 
 /// Imports the workflow and task definitions of `inputs`.
 pub fn import(inputs: &[ImportInput]) -> Imported {
+    let mut imported = generate(inputs);
+    if imported.problems.is_empty() {
+        suppress_findings_of_the_originals(&mut imported);
+    }
+    imported
+}
+
+/// The files of an import before the findings of the originals are suppressed: what
+/// [`crate::registration::workflow_def_violations`] analyses to judge a definition as Conductor
+/// would.
+pub(crate) fn generate(inputs: &[ImportInput]) -> Imported {
     let mut imported = Imported::default();
     let mut workflows: Vec<&Map<String, Value>> = Vec::new();
     let mut task_defs: Vec<&Map<String, Value>> = Vec::new();
@@ -151,7 +162,6 @@ pub fn import(inputs: &[ImportInput]) -> Imported {
             text: contracts_file(&workers),
         });
     }
-    suppress_findings_of_the_originals(&mut imported);
     imported
 }
 
@@ -180,8 +190,8 @@ struct Finding {
     message: String,
 }
 
-/// The errors `wfc check` reports in the generated files.
-fn findings(files: &[ImportedFile]) -> Vec<Finding> {
+/// Analyses generated files as `wfc check` would, with the default configuration.
+pub(crate) fn analyze_generated(files: &[ImportedFile]) -> project::Analysis {
     let inputs: Vec<InputFile> = files
         .iter()
         .map(|file| InputFile {
@@ -189,7 +199,12 @@ fn findings(files: &[ImportedFile]) -> Vec<Finding> {
             text: file.text.clone(),
         })
         .collect();
-    let analysis = project::analyze(inputs, &GeneratedFiles(files), &Config::default());
+    project::analyze(inputs, &GeneratedFiles(files), &Config::default())
+}
+
+/// The errors `wfc check` reports in the generated files.
+fn findings(files: &[ImportedFile]) -> Vec<Finding> {
+    let analysis = analyze_generated(files);
     let mut found = Vec::new();
     for diagnostic in &analysis.diagnostics {
         // Two inputs defining one workflow or worker is a conflict of the inputs, not a defect

@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::fs;
 
-use wfc_compiler::emit::{self, CompiledWorkflow};
+use wfc_compiler::emit::{self, Compiled, CompiledWorkflow};
 use wfc_compiler::render::{self, Format, Summary};
 
 use crate::cli::CompileArgs;
@@ -23,55 +23,25 @@ use crate::{Exit, Failure};
 pub const TASK_DEFS_FILE: &str = "taskdefs.json";
 
 pub fn run(args: &CompileArgs, terminal: &Terminal) -> Result<Exit, Failure> {
-    let options = load::render_options(terminal, args.quiet);
-    let format = args.format.render_format();
-    let request = Request {
+    let out_dir = display(&args.out_dir);
+    let project = Project {
         paths: &args.paths,
         config: args.config.as_deref(),
         quiet: args.quiet,
-        format,
+        deny_warnings: args.deny_warnings,
+        format: args.format.render_format(),
     };
-    let Some(loaded) = load::load(request, &options, terminal)? else {
-        return Ok(Exit::Failure);
+    let nothing_written = format!("nothing was written to `{out_dir}`");
+    let (loaded, compiled) = match load_and_compile(&project, terminal, &nothing_written)? {
+        Ok(built) => built,
+        Err(exit) => return Ok(exit),
     };
-    let analysis = &loaded.analysis;
-    let summary = Summary::of(&analysis.sources, &analysis.diagnostics);
-    let blocked =
-        loaded.unreadable || summary.errors > 0 || (args.deny_warnings && summary.warnings > 0);
-    // Human output only when there is something to say; machine formats always get a document.
-    if !analysis.diagnostics.is_empty() || format != Format::Human {
-        output::print(&render::render(
-            format,
-            &analysis.sources,
-            &analysis.diagnostics,
-            &options,
-        ));
-    }
-    let out_dir = display(&args.out_dir);
-    if blocked {
-        if !args.quiet {
-            terminal.error(&format!("nothing was written to `{out_dir}`"));
-        }
-        return Ok(if loaded.unreadable {
-            Exit::Failure
-        } else {
-            Exit::Problems
-        });
-    }
-
-    let compiled = emit::compile(analysis).and_then(|compiled| {
-        file_names(&compiled.workflows)
-            .map(|names| (compiled, names))
-            .map_err(|problem| vec![problem])
-    });
-    let (compiled, names) = match compiled {
-        Ok(compiled) => compiled,
-        Err(problems) => {
-            for problem in &problems {
-                terminal.error(problem);
-            }
+    let names = match file_names(&compiled.workflows) {
+        Ok(names) => names,
+        Err(problem) => {
+            terminal.error(&problem);
             if !args.quiet {
-                terminal.error(&format!("nothing was written to `{out_dir}`"));
+                terminal.error(&nothing_written);
             }
             return Ok(Exit::Problems);
         }
@@ -108,6 +78,72 @@ pub fn run(args: &CompileArgs, terminal: &Terminal) -> Result<Exit, Failure> {
     // time would cost a tenth of a large compile for nothing (rustc does the same).
     std::mem::forget((loaded, compiled, outputs));
     Ok(Exit::Clean)
+}
+
+/// What to load and compile, and how strictly.
+#[derive(Debug, Clone, Copy)]
+pub struct Project<'a> {
+    pub paths: &'a [std::path::PathBuf],
+    pub config: Option<&'a std::path::Path>,
+    pub quiet: bool,
+    pub deny_warnings: bool,
+    pub format: Format,
+}
+
+/// Steps 1 and 2 of `wfc compile`, shared with `wfc deploy`: loads and analyses the project,
+/// renders its diagnostics, and emits everything in memory. `Ok(Err(exit))` when something
+/// stops the build (reported, with `nothing_done` saying what did not happen).
+pub fn load_and_compile(
+    project: &Project,
+    terminal: &Terminal,
+    nothing_done: &str,
+) -> Result<Result<(load::Loaded, Compiled), Exit>, Failure> {
+    let options = load::render_options(terminal, project.quiet);
+    let format = project.format;
+    let request = Request {
+        paths: project.paths,
+        config: project.config,
+        quiet: project.quiet,
+        format,
+    };
+    let Some(loaded) = load::load(request, &options, terminal)? else {
+        return Ok(Err(Exit::Failure));
+    };
+    let analysis = &loaded.analysis;
+    let summary = Summary::of(&analysis.sources, &analysis.diagnostics);
+    let blocked =
+        loaded.unreadable || summary.errors > 0 || (project.deny_warnings && summary.warnings > 0);
+    // Human output only when there is something to say; machine formats always get a document.
+    if !analysis.diagnostics.is_empty() || format != Format::Human {
+        output::print(&render::render(
+            format,
+            &analysis.sources,
+            &analysis.diagnostics,
+            &options,
+        ));
+    }
+    if blocked {
+        if !project.quiet {
+            terminal.error(nothing_done);
+        }
+        return Ok(Err(if loaded.unreadable {
+            Exit::Failure
+        } else {
+            Exit::Problems
+        }));
+    }
+    match emit::compile(analysis) {
+        Ok(compiled) => Ok(Ok((loaded, compiled))),
+        Err(problems) => {
+            for problem in &problems {
+                terminal.error(problem);
+            }
+            if !project.quiet {
+                terminal.error(nothing_done);
+            }
+            Ok(Err(Exit::Problems))
+        }
+    }
 }
 
 /// Pretty JSON with a final newline ([`emit::to_json_text`]).
