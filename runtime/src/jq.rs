@@ -315,11 +315,44 @@ fn run(program: &CompiledProgram, input: &Value) -> Result<JqOutput, String> {
     })
 }
 
-/// A jq error: `error("text")` gives its text, other errors jaq's description.
+/// A jq error: `error("text")` gives its text, an indexing error jackson-jq's wording (which
+/// Conductor's tests assert verbatim), other errors jaq's description.
 fn error_message(error: &jaq_core::Error<Val>) -> String {
     let text = error.to_string();
+    if let Some(message) = jackson_index_message(&text) {
+        return message;
+    }
     text.strip_prefix("error: ")
         .map_or(text.clone(), str::to_string)
+}
+
+/// jaq's `cannot index <value> with <index>` (both written as JSON) in jackson-jq's (and jq
+/// 1.6's) words: `Cannot index string with string "array"`, `Cannot index object with number`.
+fn jackson_index_message(text: &str) -> Option<String> {
+    let rest = text.strip_prefix("cannot index ")?;
+    let mut values = serde_json::Deserializer::from_str(rest).into_iter::<Value>();
+    let indexed = values.next()?.ok()?;
+    let after_value = rest.get(values.byte_offset()..)?;
+    let index: Value = serde_json::from_str(after_value.strip_prefix(" with ")?).ok()?;
+    let index_text = match &index {
+        Value::String(key) => format!("string {}", Value::String(key.clone())),
+        other => jq_type_name(other).to_string(),
+    };
+    Some(format!(
+        "Cannot index {} with {index_text}",
+        jq_type_name(&indexed)
+    ))
+}
+
+fn jq_type_name(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
 }
 
 /// A jaq value as Conductor's `extractBody` returns it.

@@ -206,6 +206,42 @@ pub fn truthy(value: &Value) -> bool {
     }
 }
 
+/// GraalJS hands the script Conductor's input as Java host objects, so workflows call Java's
+/// collection methods on `$` and everything in it (`$.list.get(i)`, `$.list.size()`,
+/// `$.map.containsKey("k")`). The plain JavaScript copy gets the common ones as non-enumerable
+/// own methods (a key of the data with the same name wins), which the conversion back to JSON
+/// never sees.
+const HOST_COLLECTION_METHODS: &str = r#"(function (root) {
+  var has = Object.prototype.hasOwnProperty;
+  var listMethods = {
+    get: function (index) { return this[index]; },
+    size: function () { return this.length; },
+    isEmpty: function () { return this.length === 0; },
+    contains: function (item) { return this.indexOf(item) >= 0; }
+  };
+  var mapMethods = {
+    get: function (key) { return has.call(this, key) ? this[key] : null; },
+    getOrDefault: function (key, fallback) { return has.call(this, key) ? this[key] : fallback; },
+    containsKey: function (key) { return has.call(this, key); },
+    size: function () { return Object.keys(this).length; },
+    isEmpty: function () { return Object.keys(this).length === 0; },
+    keySet: function () { return Object.keys(this); },
+    values: function () { var self = this; return Object.keys(self).map(function (key) { return self[key]; }); }
+  };
+  var pending = [root];
+  while (pending.length > 0) {
+    var value = pending.pop();
+    if (value === null || typeof value !== "object") continue;
+    var methods = Array.isArray(value) ? listMethods : mapMethods;
+    for (var key in value) pending.push(value[key]);
+    for (var name in methods) {
+      if (!has.call(value, name)) {
+        Object.defineProperty(value, name, { value: methods[name], enumerable: false, writable: true, configurable: true });
+      }
+    }
+  }
+})($);"#;
+
 enum Failure {
     Syntax(String),
     Thrown(String),
@@ -230,6 +266,8 @@ fn run(ctx: &Ctx<'_>, script: &str, input: &Value) -> Result<Value, Failure> {
         .map_err(|error| exception(ctx, error))?;
     globals
         .set("$", copy)
+        .map_err(|error| exception(ctx, error))?;
+    ctx.eval::<(), _>(HOST_COLLECTION_METHODS)
         .map_err(|error| exception(ctx, error))?;
 
     let mut options = EvalOptions::default();

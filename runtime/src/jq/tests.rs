@@ -257,3 +257,36 @@ fn concurrent_transforms_agree() {
         assert_eq!(outcome, Ok(json!(index * 2)));
     }
 }
+
+#[test]
+fn indexing_errors_read_like_jackson_jq() {
+    let cases = [
+        (
+            ".a",
+            serde_json::json!("text"),
+            "Cannot index string with string \"a\"",
+        ),
+        (
+            ".[0]",
+            serde_json::json!("text"),
+            "Cannot index string with number",
+        ),
+        (
+            ".a.b",
+            serde_json::json!({"a": [1]}),
+            "Cannot index array with string \"b\"",
+        ),
+        (
+            ".[\"x with y\"]",
+            serde_json::json!(true),
+            "Cannot index boolean with string \"x with y\"",
+        ),
+    ];
+    for (query, input, expected) in cases {
+        assert_eq!(
+            transform(query, &input).err().as_deref(),
+            Some(expected),
+            "{query}"
+        );
+    }
+}

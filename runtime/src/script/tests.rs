@@ -383,3 +383,34 @@ fn large_inputs_and_results_round_trip() {
         Ok(Some(10))
     );
 }
+
+#[test]
+fn java_collection_methods_work_on_the_input_like_host_objects() {
+    let cases: Vec<(&str, Value)> = vec![
+        ("$.list.get(1)", json!(2)),
+        ("$.list.size()", json!(3)),
+        ("$.list.isEmpty()", json!(false)),
+        ("$.list.contains(3)", json!(true)),
+        ("$.nested.get('x').get('y')", json!(true)),
+        ("$.nested.get('missing')", Value::Null),
+        ("$.nested.containsKey('x')", json!(true)),
+        ("$.nested.x.size()", json!(1)),
+        ("$.size()", json!(4)),
+        ("$.keySet().length", json!(4)),
+        ("$.nested.x.values()", json!([true])),
+        ("$.getOrDefault('b', 7)", json!(7)),
+        // The methods are invisible to the data: enumeration and the result keep only the input.
+        ("Object.keys($.nested).length", json!(1)),
+        ("$.nested", json!({"x": {"y": true}})),
+        ("JSON.stringify($.list)", json!("[1,2,3]")),
+    ];
+    for (script, expected) in cases {
+        assert_eq!(value(script), expected, "{script}");
+    }
+    // A key of the data with a method's name wins.
+    let input = json!({"map": {"size": "large"}});
+    assert_eq!(
+        evaluate("$.map.size", &input, &ScriptLimits::default()).ok(),
+        Some(json!("large"))
+    );
+}
