@@ -1271,7 +1271,7 @@ impl Run {
         }
     }
 
-    /// The work item type of the tasks `missing_workers` checks.
+    /// What the run ended with: the root, every other execution, the times, why it stalled.
     fn outcome(self, root: Option<ExecutionId>, request: &StartRequest) -> RunOutcome {
         let simulated_elapsed = self.clock.elapsed();
         let real_elapsed = self.started.elapsed();
