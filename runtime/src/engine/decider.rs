@@ -175,6 +175,12 @@ impl Ids {
     }
 }
 
+/// `seconds` after `base` (negative counts as zero; saturating: a deadline of i64::MAX seconds is
+/// simply never reached).
+pub(super) fn later(base: Duration, seconds: i64) -> Duration {
+    base.saturating_add(Duration::from_secs(u64::try_from(seconds).unwrap_or(0)))
+}
+
 /// SplitMix64, the mixing step of the ids and of the retry jitter.
 pub(super) fn splitmix(value: u64) -> u64 {
     let mut z = value.wrapping_add(0x9E37_79B9_7F4A_7C15);
@@ -419,8 +425,7 @@ impl Run {
         ));
         self.by_workflow_id.insert(workflow_id, execution);
         if timeout_seconds > 0 {
-            let due = self.clock.elapsed()
-                + Duration::from_secs(u64::try_from(timeout_seconds).unwrap_or(u64::MAX));
+            let due = later(self.clock.elapsed(), timeout_seconds);
             self.add_timer(due, TimerKind::WorkflowTimeout { execution });
         }
         self.queue_decide(execution);
@@ -620,7 +625,7 @@ impl Run {
         });
         match result.execution_time.filter(|time| !time.is_zero()) {
             Some(time) => {
-                let due = (dispatched_at + time).max(self.clock.elapsed());
+                let due = dispatched_at.saturating_add(time).max(self.clock.elapsed());
                 self.add_timer(
                     due,
                     TimerKind::Deliver {
@@ -761,7 +766,7 @@ impl Run {
         if delay.is_zero() {
             self.dispatch(execution, task);
         } else {
-            let due = self.clock.elapsed() + delay;
+            let due = self.clock.elapsed().saturating_add(delay);
             self.add_timer(
                 due,
                 TimerKind::Dispatch {
@@ -786,10 +791,11 @@ impl Run {
             return;
         };
         if definition.timeout_seconds > 0 && record.start_time > 0 {
-            let start = self.clock.elapsed_at_epoch_milliseconds(record.start_time)
-                + Duration::from_secs(u64::try_from(record.start_delay_in_seconds).unwrap_or(0));
-            let due =
-                start + Duration::from_secs(u64::try_from(definition.timeout_seconds).unwrap_or(0));
+            let start = later(
+                self.clock.elapsed_at_epoch_milliseconds(record.start_time),
+                record.start_delay_in_seconds,
+            );
+            let due = later(start, definition.timeout_seconds);
             self.add_timer(due, TimerKind::TaskTimeout { execution, task });
         }
         self.arm_response_timer(execution, task);
@@ -827,8 +833,10 @@ impl Run {
         let seconds = definition
             .response_timeout_seconds
             .saturating_add(record.callback_after_seconds.max(0));
-        let due = self.clock.elapsed_at_epoch_milliseconds(record.update_time)
-            + Duration::from_secs(u64::try_from(seconds).unwrap_or(0));
+        let due = later(
+            self.clock.elapsed_at_epoch_milliseconds(record.update_time),
+            seconds,
+        );
         extra.response_deadline = Some(due);
         self.add_timer(due, TimerKind::ResponseTimeout { execution, task });
     }
@@ -848,10 +856,11 @@ impl Run {
         if definition.total_timeout_seconds <= 0 || extra.first_scheduled_time <= 0 {
             return;
         }
-        let due = self
-            .clock
-            .elapsed_at_epoch_milliseconds(extra.first_scheduled_time)
-            + Duration::from_secs(u64::try_from(definition.total_timeout_seconds).unwrap_or(0));
+        let due = later(
+            self.clock
+                .elapsed_at_epoch_milliseconds(extra.first_scheduled_time),
+            definition.total_timeout_seconds,
+        );
         self.add_timer(due, TimerKind::TotalTimeout { execution, task });
     }
 
@@ -1050,7 +1059,7 @@ impl Run {
         }
         let state = self.executions.get(execution)?;
         let record = state.task(task)?;
-        let attempt = record.retry_count + 1;
+        let attempt = record.retry_count.saturating_add(1);
         let reference = record.reference_task_name.as_str();
         let base = without_iteration(reference);
         let path = format!("{}/{}", state.path, reference);

@@ -270,9 +270,12 @@ impl Run {
         }
         let deadline = if !duration.trim().is_empty() {
             match parse_duration(&duration) {
-                Some(seconds) => {
-                    Some((seconds, self.clock.elapsed() + Duration::from_secs(seconds)))
-                }
+                Some(seconds) => Some((
+                    seconds,
+                    self.clock
+                        .elapsed()
+                        .saturating_add(Duration::from_secs(seconds)),
+                )),
                 None => {
                     self.finish_task(
                         execution,
@@ -287,7 +290,8 @@ impl Run {
             match parse_date(&until) {
                 Some(epoch_milliseconds) => {
                     let now = self.clock.now_milliseconds();
-                    let seconds = u64::try_from((epoch_milliseconds - now) / 1000).unwrap_or(0);
+                    let seconds =
+                        u64::try_from(epoch_milliseconds.saturating_sub(now) / 1000).unwrap_or(0);
                     let due = self
                         .clock
                         .elapsed_at_epoch_milliseconds(epoch_milliseconds)
@@ -658,7 +662,7 @@ impl Run {
             return false;
         }
         match self.evaluate_loop_condition(execution, index) {
-            Ok(true) => self.begin_iteration(execution, index, iteration + 1),
+            Ok(true) => self.begin_iteration(execution, index, iteration.saturating_add(1)),
             Ok(false) => {
                 self.finish_task(execution, index, TaskStatus::Completed, None);
                 true
