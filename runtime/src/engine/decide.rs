@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-use super::decider::{Action, MAXIMUM_SUB_WORKFLOW_DEPTH, Run, splitmix};
+use super::decider::{Action, MAXIMUM_SUB_WORKFLOW_DEPTH, NewExecution, Run, splitmix};
 use super::mapping::{Terminate, seconds_to_milliseconds};
 use super::navigation::{with_iteration, without_iteration};
 use super::state::{ExecutionId, Kind, Origin, Planned, TaskExtra};
@@ -1081,15 +1081,15 @@ impl Run {
         let path = format!("{}/!failure", state.path);
         let correlation_id = state.workflow.correlation_id.clone();
         let depth = state.depth + 1;
-        let failure = self.create_execution(
+        let failure = self.create_execution(NewExecution {
             definition,
             input,
             correlation_id,
-            None,
+            parent: None,
             path,
-            Origin::FailureWorkflow,
+            origin: Origin::FailureWorkflow,
             depth,
-        );
+        });
         if let Err(reason) = self.check_sub_workflow_versions(failure) {
             self.terminate(failure, Terminate::failed(reason));
         }

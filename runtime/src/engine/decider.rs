@@ -135,6 +135,19 @@ impl Ord for Timer {
     }
 }
 
+/// What starts an execution.
+pub(super) struct NewExecution {
+    pub(super) definition: Arc<WorkflowDef>,
+    pub(super) input: Map<String, Value>,
+    pub(super) correlation_id: Option<String>,
+    /// The SUB_WORKFLOW task that starts it.
+    pub(super) parent: Option<(ExecutionId, usize)>,
+    /// Its sub-workflow path in result keys.
+    pub(super) path: String,
+    pub(super) origin: Origin,
+    pub(super) depth: usize,
+}
+
 /// Work running outside the loop.
 #[derive(Debug, Clone, Copy)]
 struct InFlight {
@@ -356,15 +369,15 @@ impl Run {
             .definitions
             .workflow(&request.name, request.version)
             .cloned()?;
-        let execution = self.create_execution(
+        let execution = self.create_execution(NewExecution {
             definition,
-            request.input.clone(),
-            request.correlation_id.clone(),
-            None,
-            String::new(),
-            Origin::Root,
-            0,
-        );
+            input: request.input.clone(),
+            correlation_id: request.correlation_id.clone(),
+            parent: None,
+            path: String::new(),
+            origin: Origin::Root,
+            depth: 0,
+        });
         if let Err(reason) = self.check_sub_workflow_versions(execution) {
             self.terminate(execution, Terminate::failed(reason));
         }
@@ -381,17 +394,16 @@ impl Run {
     }
 
     /// Creates an execution, records its start and queues its first decision.
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn create_execution(
-        &mut self,
-        definition: Arc<WorkflowDef>,
-        input: Map<String, Value>,
-        correlation_id: Option<String>,
-        parent: Option<(ExecutionId, usize)>,
-        path: String,
-        origin: Origin,
-        depth: usize,
-    ) -> ExecutionId {
+    pub(super) fn create_execution(&mut self, new: NewExecution) -> ExecutionId {
+        let NewExecution {
+            definition,
+            input,
+            correlation_id,
+            parent,
+            path,
+            origin,
+            depth,
+        } = new;
         let workflow_id = self.ids.next_id();
         let now = self.clock.now_milliseconds();
         let parent_ids = parent.and_then(|(execution, task)| {

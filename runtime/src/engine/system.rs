@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-use super::decider::{MAXIMUM_SUB_WORKFLOW_DEPTH, Run};
+use super::decider::{MAXIMUM_SUB_WORKFLOW_DEPTH, NewExecution, Run};
 use super::mapping::java_string;
 use super::navigation::{with_iteration, without_iteration};
 use super::state::{ExecutionId, Kind, Origin};
@@ -1094,15 +1094,15 @@ impl Run {
             metadata.insert("dynamic".into(), true.into());
             child_input.insert("_systemMetadata".into(), Value::Object(metadata));
         }
-        let child = self.create_execution(
+        let child = self.create_execution(NewExecution {
             definition,
-            child_input,
+            input: child_input,
             correlation_id,
-            Some((execution, index)),
-            format!("{parent_path}/{segment}"),
-            Origin::SubWorkflow,
+            parent: Some((execution, index)),
+            path: format!("{parent_path}/{segment}"),
+            origin: Origin::SubWorkflow,
             depth,
-        );
+        });
         let child_id = self
             .executions
             .get(child)
@@ -1204,15 +1204,15 @@ impl Run {
                 .filter(|id| !id.trim().is_empty())
                 .map(str::to_owned)
                 .or(parent_correlation);
-            let started = self.create_execution(
+            let started = self.create_execution(NewExecution {
                 definition,
                 input,
                 correlation_id,
-                None,
-                format!("{parent_path}/{segment}"),
-                Origin::StartedByTask,
+                parent: None,
+                path: format!("{parent_path}/{segment}"),
+                origin: Origin::StartedByTask,
                 depth,
-            );
+            });
             Ok(self
                 .executions
                 .get(started)
