@@ -94,9 +94,10 @@ fn any_task(depth: u32) -> BoxedStrategy<Value> {
         prop::collection::vec(prop::sample::select(REFERENCES), 0..3),
         any::<bool>(),
         any::<bool>(),
+        prop::option::of(any_task_definition()),
     )
         .prop_map(
-            |(reference, task_type, parameters, first, second, extra, join_on, optional, flag)| {
+            |(reference, task_type, parameters, first, second, extra, join_on, optional, flag, definition)| {
                 let mut task = Map::new();
                 task.insert("name".into(), reference.into());
                 task.insert("taskReferenceName".into(), format!("{reference}{}", first.len()).into());
@@ -107,6 +108,10 @@ fn any_task(depth: u32) -> BoxedStrategy<Value> {
                 );
                 task.insert("optional".into(), optional.into());
                 task.insert("permissive".into(), flag.into());
+                if let Some(definition) = definition {
+                    task.insert("startDelay".into(), definition["startDelay"].clone());
+                    task.insert("taskDefinition".into(), definition);
+                }
                 match task_type {
                     "SWITCH" | "DECISION" => {
                         task.insert("evaluatorType".into(), if flag { "value-param" } else { "javascript" }.into());
@@ -160,6 +165,23 @@ fn any_task(depth: u32) -> BoxedStrategy<Value> {
             },
         )
         .boxed()
+}
+
+/// An inline task definition with any numbers (retries, delays, timeouts, jitter).
+fn any_task_definition() -> impl Strategy<Value = Value> {
+    let seconds = prop_oneof![0_i64..5, 0_i64..100_000, any::<i64>()];
+    (
+        0_u32..3,
+        prop::sample::select(&["FIXED", "LINEAR_BACKOFF", "EXPONENTIAL_BACKOFF"][..]),
+        prop::sample::select(&["RETRY", "TIME_OUT_WF", "ALERT_ONLY"][..]),
+        prop::collection::vec(seconds, 7),
+    )
+        .prop_map(|(retries, logic, policy, numbers)| {
+            json!({"name": "inline_definition", "retryCount": retries, "retryLogic": logic, "timeoutPolicy": policy,
+                   "retryDelaySeconds": numbers[0], "timeoutSeconds": numbers[1],
+                   "responseTimeoutSeconds": numbers[2], "totalTimeoutSeconds": numbers[3],
+                   "backoffJitterMs": numbers[4], "maxRetryDelaySeconds": numbers[5], "startDelay": numbers[6]})
+        })
 }
 
 fn any_definition() -> impl Strategy<Value = Value> {

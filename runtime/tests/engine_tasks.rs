@@ -1263,3 +1263,50 @@ async fn a_mock_stands_in_for_an_http_task() {
     assert_eq!(ran.sequence(), expect(&[("h", Completed)]));
     assert_eq!(ran.output("h"), json!({"response": {"statusCode": 201}}));
 }
+
+#[tokio::test]
+async fn a_fork_inside_a_loop_joins_each_iteration_on_its_own_tasks() {
+    let definition = workflow(
+        "loop_fork",
+        json!([do_while(
+            "loop",
+            "$.loop.iteration < 2",
+            json!([
+                fork("fork", json!([[simple("a")], [simple("b")]])),
+                join("join", &["a", "b"]),
+                switch(
+                    "s",
+                    "value-param",
+                    "k",
+                    json!({"k": "${workflow.input.k}"}),
+                    json!({"x": [simple("x")]}),
+                    json!([])
+                )
+            ])
+        )]),
+    );
+    let ran = run(definition, &[], json!({"k": "x"}), ScriptedWorkers::new()).await;
+    assert_eq!(
+        ran.sequence(),
+        expect(&[
+            ("loop", Completed),
+            ("fork__1", Completed),
+            ("a__1", Completed),
+            ("b__1", Completed),
+            ("join__1", Completed),
+            ("s__1", Completed),
+            ("x__1", Completed),
+            ("fork__2", Completed),
+            ("a__2", Completed),
+            ("b__2", Completed),
+            ("join__2", Completed),
+            ("s__2", Completed),
+            ("x__2", Completed)
+        ])
+    );
+    assert_eq!(ran.input("join__2"), json!({"joinOn": ["a", "b"]}));
+    assert_eq!(
+        ran.output("loop")["2"],
+        json!({"fork": {}, "a": {}, "b": {}, "join": {}, "s": {"evaluationResult": ["x"], "selectedCase": "x"}, "x": {}})
+    );
+}

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-use super::decider::{Action, MAXIMUM_SUB_WORKFLOW_DEPTH, Run, splitmix};
+use super::decider::{Action, MAXIMUM_SUB_WORKFLOW_DEPTH, NewExecution, Run, splitmix};
 use super::mapping::{Terminate, seconds_to_milliseconds};
 use super::navigation::{with_iteration, without_iteration};
 use super::state::{ExecutionId, Kind, Origin, Planned, TaskExtra};
@@ -674,7 +674,7 @@ impl Run {
             }
         };
         if definition.total_timeout_seconds > 0 && extra.first_scheduled_time > 0 {
-            let elapsed = (now - extra.first_scheduled_time) / 1000;
+            let elapsed = now.saturating_sub(extra.first_scheduled_time) / 1000;
             if elapsed >= definition.total_timeout_seconds {
                 let reason = format!(
                     "Task {}/{} exceeded total timeout of {} seconds (elapsed {} seconds across all attempts). No further retries will be attempted.",
@@ -719,7 +719,7 @@ impl Run {
         let new_task_id = self.ids.next_id();
         retried.task_id.clone_from(&new_task_id);
         retried.retried_task_id = Some(old_task_id);
-        retried.retry_count = task.retry_count + 1;
+        retried.retry_count = task.retry_count.saturating_add(1);
         retried.status = TaskStatus::Scheduled;
         retried.poll_count = 0;
         retried.seq = 0;
@@ -1081,15 +1081,15 @@ impl Run {
         let path = format!("{}/!failure", state.path);
         let correlation_id = state.workflow.correlation_id.clone();
         let depth = state.depth + 1;
-        let failure = self.create_execution(
+        let failure = self.create_execution(NewExecution {
             definition,
             input,
             correlation_id,
-            None,
+            parent: None,
             path,
-            Origin::FailureWorkflow,
+            origin: Origin::FailureWorkflow,
             depth,
-        );
+        });
         if let Err(reason) = self.check_sub_workflow_versions(failure) {
             self.terminate(failure, Terminate::failed(reason));
         }
@@ -1236,7 +1236,8 @@ impl Run {
         let Some((task, definition)) = self.open_task_and_definition(execution, index) else {
             return;
         };
-        let elapsed = (now - (task.0 + task.1 * 1000)) / 1000;
+        let started = task.0.saturating_add(task.1.saturating_mul(1000));
+        let elapsed = now.saturating_sub(started) / 1000;
         let reason = format!(
             "Task timed out after {elapsed} seconds. Timeout configured as {} seconds. Timeout policy configured to {}",
             definition.timeout_seconds,
@@ -1260,7 +1261,7 @@ impl Run {
         if task.status.is_terminal() || extra.first_scheduled_time <= 0 {
             return;
         }
-        let elapsed = (now - extra.first_scheduled_time) / 1000;
+        let elapsed = now.saturating_sub(extra.first_scheduled_time) / 1000;
         let reason = format!(
             "Task {}/{} exceeded total timeout of {} seconds (elapsed {elapsed} seconds across all attempts including retry delays). Timeout policy: {}",
             task.task_def_name,
@@ -1353,7 +1354,7 @@ impl Run {
             return;
         }
         let definition = &state.definition;
-        let elapsed = (now - state.workflow.create_time) / 1000;
+        let elapsed = now.saturating_sub(state.workflow.create_time) / 1000;
         let reason = format!(
             "Workflow timed out after {elapsed} seconds. Timeout configured as {} seconds. Timeout policy configured to {}",
             definition.timeout_seconds,

@@ -135,6 +135,19 @@ impl Ord for Timer {
     }
 }
 
+/// What starts an execution.
+pub(super) struct NewExecution {
+    pub(super) definition: Arc<WorkflowDef>,
+    pub(super) input: Map<String, Value>,
+    pub(super) correlation_id: Option<String>,
+    /// The SUB_WORKFLOW task that starts it.
+    pub(super) parent: Option<(ExecutionId, usize)>,
+    /// Its sub-workflow path in result keys.
+    pub(super) path: String,
+    pub(super) origin: Origin,
+    pub(super) depth: usize,
+}
+
 /// Work running outside the loop.
 #[derive(Debug, Clone, Copy)]
 struct InFlight {
@@ -173,6 +186,12 @@ impl Ids {
             low & 0xffff_ffff_ffff
         )
     }
+}
+
+/// `seconds` after `base` (negative counts as zero; saturating: a deadline of i64::MAX seconds is
+/// simply never reached).
+pub(super) fn later(base: Duration, seconds: i64) -> Duration {
+    base.saturating_add(Duration::from_secs(u64::try_from(seconds).unwrap_or(0)))
 }
 
 /// SplitMix64, the mixing step of the ids and of the retry jitter.
@@ -278,8 +297,21 @@ impl Run {
                 }
                 continue;
             }
+            let root_running = root.is_some_and(|root| {
+                self.executions
+                    .get(root)
+                    .is_some_and(|execution| !execution.is_terminal())
+            });
+            // Simulated time does not pass while a person (or a test) can still answer a waiting
+            // task of the running workflow: they answer at once, in virtual time, and a timeout
+            // cannot overtake them. With nobody left to answer, time moves on.
+            let awaiting_answer = root_running && self.handles_alive && self.has_waiting_tasks();
             if let Some(due) = self.next_due() {
                 match self.clock.mode() {
+                    ClockMode::Virtual if awaiting_answer => match self.receiver.recv().await {
+                        Some(message) => self.handle_message(message),
+                        None => break,
+                    },
                     ClockMode::Virtual => {
                         self.drain_messages();
                         if self.actions.is_empty() {
@@ -291,12 +323,7 @@ impl Run {
                 }
                 continue;
             }
-            let root_running = root.is_some_and(|root| {
-                self.executions
-                    .get(root)
-                    .is_some_and(|execution| !execution.is_terminal())
-            });
-            if root_running && self.handles_alive && self.has_waiting_tasks() {
+            if awaiting_answer {
                 match self.receiver.recv().await {
                     Some(message) => self.handle_message(message),
                     None => break,
@@ -342,15 +369,15 @@ impl Run {
             .definitions
             .workflow(&request.name, request.version)
             .cloned()?;
-        let execution = self.create_execution(
+        let execution = self.create_execution(NewExecution {
             definition,
-            request.input.clone(),
-            request.correlation_id.clone(),
-            None,
-            String::new(),
-            Origin::Root,
-            0,
-        );
+            input: request.input.clone(),
+            correlation_id: request.correlation_id.clone(),
+            parent: None,
+            path: String::new(),
+            origin: Origin::Root,
+            depth: 0,
+        });
         if let Err(reason) = self.check_sub_workflow_versions(execution) {
             self.terminate(execution, Terminate::failed(reason));
         }
@@ -367,17 +394,16 @@ impl Run {
     }
 
     /// Creates an execution, records its start and queues its first decision.
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn create_execution(
-        &mut self,
-        definition: Arc<WorkflowDef>,
-        input: Map<String, Value>,
-        correlation_id: Option<String>,
-        parent: Option<(ExecutionId, usize)>,
-        path: String,
-        origin: Origin,
-        depth: usize,
-    ) -> ExecutionId {
+    pub(super) fn create_execution(&mut self, new: NewExecution) -> ExecutionId {
+        let NewExecution {
+            definition,
+            input,
+            correlation_id,
+            parent,
+            path,
+            origin,
+            depth,
+        } = new;
         let workflow_id = self.ids.next_id();
         let now = self.clock.now_milliseconds();
         let parent_ids = parent.and_then(|(execution, task)| {
@@ -400,6 +426,7 @@ impl Run {
             name: definition.name.clone(),
             version: definition.version,
             input: Value::Object(workflow.input.clone()),
+            correlation_id: workflow.correlation_id.clone(),
             at: now,
         });
         let navigation = self.navigation(&definition);
@@ -410,8 +437,7 @@ impl Run {
         ));
         self.by_workflow_id.insert(workflow_id, execution);
         if timeout_seconds > 0 {
-            let due = self.clock.elapsed()
-                + Duration::from_secs(u64::try_from(timeout_seconds).unwrap_or(u64::MAX));
+            let due = later(self.clock.elapsed(), timeout_seconds);
             self.add_timer(due, TimerKind::WorkflowTimeout { execution });
         }
         self.queue_decide(execution);
@@ -611,7 +637,7 @@ impl Run {
         });
         match result.execution_time.filter(|time| !time.is_zero()) {
             Some(time) => {
-                let due = (dispatched_at + time).max(self.clock.elapsed());
+                let due = dispatched_at.saturating_add(time).max(self.clock.elapsed());
                 self.add_timer(
                     due,
                     TimerKind::Deliver {
@@ -752,7 +778,7 @@ impl Run {
         if delay.is_zero() {
             self.dispatch(execution, task);
         } else {
-            let due = self.clock.elapsed() + delay;
+            let due = self.clock.elapsed().saturating_add(delay);
             self.add_timer(
                 due,
                 TimerKind::Dispatch {
@@ -777,10 +803,11 @@ impl Run {
             return;
         };
         if definition.timeout_seconds > 0 && record.start_time > 0 {
-            let start = self.clock.elapsed_at_epoch_milliseconds(record.start_time)
-                + Duration::from_secs(u64::try_from(record.start_delay_in_seconds).unwrap_or(0));
-            let due =
-                start + Duration::from_secs(u64::try_from(definition.timeout_seconds).unwrap_or(0));
+            let start = later(
+                self.clock.elapsed_at_epoch_milliseconds(record.start_time),
+                record.start_delay_in_seconds,
+            );
+            let due = later(start, definition.timeout_seconds);
             self.add_timer(due, TimerKind::TaskTimeout { execution, task });
         }
         self.arm_response_timer(execution, task);
@@ -818,8 +845,10 @@ impl Run {
         let seconds = definition
             .response_timeout_seconds
             .saturating_add(record.callback_after_seconds.max(0));
-        let due = self.clock.elapsed_at_epoch_milliseconds(record.update_time)
-            + Duration::from_secs(u64::try_from(seconds).unwrap_or(0));
+        let due = later(
+            self.clock.elapsed_at_epoch_milliseconds(record.update_time),
+            seconds,
+        );
         extra.response_deadline = Some(due);
         self.add_timer(due, TimerKind::ResponseTimeout { execution, task });
     }
@@ -839,10 +868,11 @@ impl Run {
         if definition.total_timeout_seconds <= 0 || extra.first_scheduled_time <= 0 {
             return;
         }
-        let due = self
-            .clock
-            .elapsed_at_epoch_milliseconds(extra.first_scheduled_time)
-            + Duration::from_secs(u64::try_from(definition.total_timeout_seconds).unwrap_or(0));
+        let due = later(
+            self.clock
+                .elapsed_at_epoch_milliseconds(extra.first_scheduled_time),
+            definition.total_timeout_seconds,
+        );
         self.add_timer(due, TimerKind::TotalTimeout { execution, task });
     }
 
@@ -1041,7 +1071,7 @@ impl Run {
         }
         let state = self.executions.get(execution)?;
         let record = state.task(task)?;
-        let attempt = record.retry_count + 1;
+        let attempt = record.retry_count.saturating_add(1);
         let reference = record.reference_task_name.as_str();
         let base = without_iteration(reference);
         let path = format!("{}/{}", state.path, reference);
@@ -1262,7 +1292,7 @@ impl Run {
         }
     }
 
-    /// The work item type of the tasks `missing_workers` checks.
+    /// What the run ended with: the root, every other execution, the times, why it stalled.
     fn outcome(self, root: Option<ExecutionId>, request: &StartRequest) -> RunOutcome {
         let simulated_elapsed = self.clock.elapsed();
         let real_elapsed = self.started.elapsed();

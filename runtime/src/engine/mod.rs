@@ -206,7 +206,8 @@ impl Default for RunOptions {
 
 impl RunOptions {
     /// The options that decide a run's outcome besides the results, as recorded in
-    /// `RunStarted.options` (clock, seed, injected failures, start time, task limit).
+    /// `RunStarted.options` (clock, seed, injected failures, start time, task limit, script
+    /// limits).
     pub fn recorded_form(&self) -> Value {
         serde_json::json!({
             "clock": self.clock,
@@ -214,6 +215,8 @@ impl RunOptions {
             "seed": self.seed,
             "start_time": self.start_time,
             "task_limit": self.task_limit,
+            "script_time_ms": u64::try_from(self.script_limits.time.as_millis()).unwrap_or(u64::MAX),
+            "script_memory_bytes": self.script_limits.memory_bytes,
         })
     }
 }

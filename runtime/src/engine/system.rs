@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-use super::decider::{MAXIMUM_SUB_WORKFLOW_DEPTH, Run};
+use super::decider::{MAXIMUM_SUB_WORKFLOW_DEPTH, NewExecution, Run};
 use super::mapping::java_string;
 use super::navigation::{with_iteration, without_iteration};
 use super::state::{ExecutionId, Kind, Origin};
@@ -270,9 +270,12 @@ impl Run {
         }
         let deadline = if !duration.trim().is_empty() {
             match parse_duration(&duration) {
-                Some(seconds) => {
-                    Some((seconds, self.clock.elapsed() + Duration::from_secs(seconds)))
-                }
+                Some(seconds) => Some((
+                    seconds,
+                    self.clock
+                        .elapsed()
+                        .saturating_add(Duration::from_secs(seconds)),
+                )),
                 None => {
                     self.finish_task(
                         execution,
@@ -287,7 +290,8 @@ impl Run {
             match parse_date(&until) {
                 Some(epoch_milliseconds) => {
                     let now = self.clock.now_milliseconds();
-                    let seconds = u64::try_from((epoch_milliseconds - now) / 1000).unwrap_or(0);
+                    let seconds =
+                        u64::try_from(epoch_milliseconds.saturating_sub(now) / 1000).unwrap_or(0);
                     let due = self
                         .clock
                         .elapsed_at_epoch_milliseconds(epoch_milliseconds)
@@ -658,7 +662,7 @@ impl Run {
             return false;
         }
         match self.evaluate_loop_condition(execution, index) {
-            Ok(true) => self.begin_iteration(execution, index, iteration + 1),
+            Ok(true) => self.begin_iteration(execution, index, iteration.saturating_add(1)),
             Ok(false) => {
                 self.finish_task(execution, index, TaskStatus::Completed, None);
                 true
@@ -1090,15 +1094,15 @@ impl Run {
             metadata.insert("dynamic".into(), true.into());
             child_input.insert("_systemMetadata".into(), Value::Object(metadata));
         }
-        let child = self.create_execution(
+        let child = self.create_execution(NewExecution {
             definition,
-            child_input,
+            input: child_input,
             correlation_id,
-            Some((execution, index)),
-            format!("{parent_path}/{segment}"),
-            Origin::SubWorkflow,
+            parent: Some((execution, index)),
+            path: format!("{parent_path}/{segment}"),
+            origin: Origin::SubWorkflow,
             depth,
-        );
+        });
         let child_id = self
             .executions
             .get(child)
@@ -1200,15 +1204,15 @@ impl Run {
                 .filter(|id| !id.trim().is_empty())
                 .map(str::to_owned)
                 .or(parent_correlation);
-            let started = self.create_execution(
+            let started = self.create_execution(NewExecution {
                 definition,
                 input,
                 correlation_id,
-                None,
-                format!("{parent_path}/{segment}"),
-                Origin::StartedByTask,
+                parent: None,
+                path: format!("{parent_path}/{segment}"),
+                origin: Origin::StartedByTask,
                 depth,
-            );
+            });
             Ok(self
                 .executions
                 .get(started)
