@@ -72,6 +72,12 @@ pub struct ResolutionContext<'a> {
     pub current_task_id: Option<&'a str>,
 }
 
+/// Java's `Objects.toString` of a JSON value as Conductor holds it (`{a=1, b=x}`, `[1, 2]`,
+/// `2.0`), for other places where Conductor turns a value into text.
+pub(crate) fn java_to_string(value: &Value) -> String {
+    java::to_java_string(value)
+}
+
 /// Reads an environment variable by its full name; `None` when it is not set.
 pub type EnvironmentLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
 

@@ -148,6 +148,9 @@ impl Run {
         let mut changed = false;
         let mut to_execute = Vec::new();
         let mut added = Vec::new();
+        if let Some(state) = self.executions.get_mut(execution) {
+            state.reserve(unscheduled.len());
+        }
         for entry in unscheduled {
             match entry {
                 Entry::Existing(index) => to_execute.push(index),

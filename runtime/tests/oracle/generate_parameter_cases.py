@@ -175,6 +175,14 @@ for _ in range(2400):
     if random.random() < 0.5:
         case["taskId"] = "task-7"
     cases.append(case)
+# Every filter on the lists of maps, with and without a following step, whole and interpolated.
+for base in ["workflow.input.items", "$.workflow.input.items", "fetch.output.response.body.data", "workflow.input..items"]:
+    for predicate in FILTERS:
+        for suffix in ["", ".name", "[0].id", "..tags", ".length()"]:
+            path = base + "[" + predicate + "]" + suffix
+            cases.append({"document": DOCUMENT, "template": "${" + path + "}"})
+            if suffix == "":
+                cases.append({"document": DOCUMENT, "template": "found ${" + path + "}"})
 seen = set()
 for case in cases:
     line = json.dumps(case, ensure_ascii=False)
