@@ -805,10 +805,14 @@ fn snapshot(events: &[Event], withheld: &HashSet<String>) -> (Value, Vec<Value>)
                 name,
                 version,
                 input,
+                correlation_id,
                 ..
             } => {
                 let mut workflow = Map::new();
                 workflow.insert("workflowId".into(), Value::from(workflow_id.clone()));
+                if let Some(correlation_id) = correlation_id {
+                    workflow.insert("correlationId".into(), Value::from(correlation_id.clone()));
+                }
                 workflow.insert("workflowName".into(), Value::from(name.clone()));
                 workflow.insert("workflowVersion".into(), Value::from(*version));
                 workflow.insert("status".into(), Value::from("RUNNING"));

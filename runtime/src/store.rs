@@ -1217,6 +1217,7 @@ mod tests {
                 name: "order".into(),
                 version: 2,
                 input: json!({}),
+                correlation_id: None,
                 at: 1_000,
             },
             Event::TaskWaiting {
