@@ -8,7 +8,6 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use wfc_conductor::client::{Client, ClientError, ClientOptions, Credentials, Secret};
 use wfc_conductor::server::auth::AccessKey;
-use wfc_conductor::server::store::Store;
 use wfc_conductor::server::{self, AppState};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -17,10 +16,9 @@ type TestResult = Result<(), Box<dyn std::error::Error>>;
 async fn start(access: Option<AccessKey>) -> Result<String, Box<dyn std::error::Error>> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?;
-    let state = Arc::new(AppState {
-        store: Store::in_memory()?,
-        access,
-    });
+    // Kept for the whole test process: the server task outlives this function.
+    let directory = tempfile::tempdir()?.keep();
+    let state = Arc::new(AppState::open(&directory.join("serve.sqlite3"), access)?);
     tokio::spawn(server::serve(listener, state, std::future::pending()));
     Ok(format!("http://{address}"))
 }
