@@ -2,7 +2,7 @@
 //! update), terminate, pause and resume, retry, `POST /api/workflow/test` with mocks, and a
 //! server opened again on its state file resuming what was running.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -176,14 +176,10 @@ async fn register(api: &Api) -> TestResult {
     Ok(())
 }
 
-fn temporary_directory() -> Result<PathBuf, Box<dyn std::error::Error>> {
-    Ok(tempfile::tempdir()?.keep())
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_workflow_runs_with_remote_workers() -> TestResult {
-    let directory = temporary_directory()?;
-    let server = start_server(&directory).await?;
+    let directory = tempfile::tempdir()?;
+    let server = start_server(directory.path()).await?;
     let api = Api {
         http: reqwest::Client::new(),
         base: server.base.clone(),
@@ -277,8 +273,8 @@ async fn a_workflow_runs_with_remote_workers() -> TestResult {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn terminate_pause_resume_and_retry() -> TestResult {
-    let directory = temporary_directory()?;
-    let server = start_server(&directory).await?;
+    let directory = tempfile::tempdir()?;
+    let server = start_server(directory.path()).await?;
     let api = Api {
         http: reqwest::Client::new(),
         base: server.base.clone(),
@@ -370,8 +366,8 @@ async fn terminate_pause_resume_and_retry() -> TestResult {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn workflow_test_runs_on_mocks() -> TestResult {
-    let directory = temporary_directory()?;
-    let server = start_server(&directory).await?;
+    let directory = tempfile::tempdir()?;
+    let server = start_server(directory.path()).await?;
     let api = Api {
         http: reqwest::Client::new(),
         base: server.base.clone(),
@@ -417,9 +413,9 @@ async fn workflow_test_runs_on_mocks() -> TestResult {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reopened_server_resumes_its_runs() -> TestResult {
-    let directory = temporary_directory()?;
+    let directory = tempfile::tempdir()?;
     let http = reqwest::Client::new();
-    let server = start_server(&directory).await?;
+    let server = start_server(directory.path()).await?;
     let api = Api {
         http: http.clone(),
         base: server.base.clone(),
@@ -441,7 +437,7 @@ async fn a_reopened_server_resumes_its_runs() -> TestResult {
     );
     server.kill().await;
 
-    let server = start_server(&directory).await?;
+    let server = start_server(directory.path()).await?;
     let api = Api {
         http,
         base: server.base.clone(),
