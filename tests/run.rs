@@ -598,4 +598,11 @@ fn complete_finishes_a_human_task_of_a_running_run() {
     );
     assert_eq!(code, 1);
     assert!(stderr.contains("has ended (COMPLETED)"), "{stderr}");
+    // The completion is in the history: a replay answers the human task with it.
+    let (code, _, stderr) = output(
+        wfc(&directory)
+            .args(["replay", "approve_expense-1", "--runs-dir"])
+            .arg(runs.path()),
+    );
+    assert_eq!(code, 0, "{stderr}");
 }

@@ -585,8 +585,17 @@ impl<'a> MockChecker<'a> {
         for entry in entries {
             let reference = entry.key.as_str().unwrap_or_default();
             let info = self.resolve(reference, &entry.key, target);
+            // A sub-workflow of another project (not among the run's workflows) is answered
+            // by its mock.
+            let mockable = |info: &TaskInfo| {
+                is_mockable(&info.task_type)
+                    || info
+                        .sub_workflow
+                        .as_ref()
+                        .is_some_and(|child| !self.targets.by_name.contains_key(child))
+            };
             if let Some(info) = info
-                && !is_mockable(&info.task_type)
+                && !mockable(info)
             {
                 let diagnostic = Diagnostic::new(
                     &rules::unused_mock::RULE,
@@ -605,7 +614,7 @@ impl<'a> MockChecker<'a> {
                 self.report(diagnostic);
             }
             let declared = match info {
-                Some(info) if is_mockable(&info.task_type) => self.declared_output(
+                Some(info) if mockable(info) => self.declared_output(
                     info,
                     split_iteration(reference).map_or(reference, |(base, _)| base),
                 ),
@@ -1354,10 +1363,12 @@ outputs:
             "tasks": [
                 {"name": "a", "taskReferenceName": "a", "type": "SIMPLE"},
                 {"name": "loop", "taskReferenceName": "loop", "type": "DO_WHILE",
-                 "loopOver": [{"name": "b", "taskReferenceName": "b"}]}
+                 "loopOver": [{"name": "b", "taskReferenceName": "b"}]},
+                {"name": "elsewhere", "taskReferenceName": "elsewhere", "type": "SUB_WORKFLOW",
+                 "subWorkflowParam": {"name": "other_project", "version": 2}}
             ]
         })];
-        let text = "a: [{output: {anything: 1}}]\nb__3: [{}]\nc: []\nloop: []\n";
+        let text = "a: [{output: {anything: 1}}]\nb__3: [{}]\nc: []\nloop: []\nelsewhere: []\n";
         let project = Project {
             definitions: &definitions,
             analysis: None,

@@ -102,7 +102,10 @@ pub struct WorkflowDef {
     pub input_template: Map<String, Value>,
 }
 
-/// One task of a workflow definition (`WorkflowTask`, §B.2).
+/// One task of a workflow definition (`WorkflowTask`, §B.2). Serialized without the fields
+/// that have their default value (empty lists and maps, `false`, a zero `startDelay`), which
+/// Conductor reads back as the same task; the execution JSON of a large run (`workflowTask` in
+/// every task) stays small.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", try_from = "Value")]
 pub struct WorkflowTask {
@@ -110,6 +113,7 @@ pub struct WorkflowTask {
     pub task_reference_name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    #[serde(skip_serializing_if = "Map::is_empty")]
     pub input_parameters: Map<String, Value>,
     /// The `type` string as written (default `SIMPLE`); unknown types are USER_DEFINED.
     #[serde(rename = "type")]
@@ -123,7 +127,10 @@ pub struct WorkflowTask {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub script_expression: Option<String>,
     /// In definition order.
-    #[serde(serialize_with = "serialize_cases")]
+    #[serde(
+        serialize_with = "serialize_cases",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub decision_cases: Vec<(String, Vec<Arc<WorkflowTask>>)>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dynamic_fork_join_tasks_param: Option<String>,
@@ -131,21 +138,29 @@ pub struct WorkflowTask {
     pub dynamic_fork_tasks_param: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dynamic_fork_tasks_input_param_name: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub default_case: Vec<Arc<WorkflowTask>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub fork_tasks: Vec<Vec<Arc<WorkflowTask>>>,
+    #[serde(skip_serializing_if = "is_zero")]
     pub start_delay: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sub_workflow_param: Option<SubWorkflowParams>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub join_on: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sink: Option<String>,
+    #[serde(skip_serializing_if = "is_false")]
     pub optional: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task_definition: Option<Arc<TaskDef>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub default_exclusive_join_task: Vec<String>,
+    #[serde(skip_serializing_if = "is_false")]
     pub async_complete: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub loop_condition: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub loop_over: Vec<Arc<WorkflowTask>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<String>,
@@ -155,6 +170,7 @@ pub struct WorkflowTask {
     pub evaluator_type: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expression: Option<String>,
+    #[serde(skip_serializing_if = "is_false")]
     pub permissive: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub join_mode: Option<JoinMode>,
@@ -587,6 +603,14 @@ impl TryFrom<Value> for TaskDef {
     fn try_from(value: Value) -> Result<TaskDef, String> {
         TaskDef::from_json(&value)
     }
+}
+
+fn is_false(flag: &bool) -> bool {
+    !*flag
+}
+
+fn is_zero(number: &i64) -> bool {
+    *number == 0
 }
 
 fn serialize_cases<S: Serializer>(

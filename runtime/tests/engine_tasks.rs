@@ -1187,3 +1187,79 @@ async fn workers_stand_in_for_workflows_of_other_projects() {
     });
     assert_eq!(missing, ["/start (elsewhere)", "/sub (elsewhere)"]);
 }
+
+/// A loopback server answering `/ok` with 200 and a JSON body, anything else with 500.
+async fn loopback_server() -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let Ok(listener) = tokio::net::TcpListener::bind("127.0.0.1:0").await else {
+        panic!("no loopback port");
+    };
+    let address = listener
+        .local_addr()
+        .map(|address| address.to_string())
+        .unwrap_or_default();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buffer = vec![0_u8; 4096];
+                let read = stream.read(&mut buffer).await.unwrap_or(0);
+                let request = String::from_utf8_lossy(&buffer[..read]).to_string();
+                let (status, body) = if request.starts_with("GET /ok ") {
+                    ("200 OK", r#"{"hello":"world"}"#)
+                } else {
+                    ("500 Internal Server Error", "broken")
+                };
+                let response = format!(
+                    "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = stream.write_all(response.as_bytes()).await;
+            });
+        }
+    });
+    address
+}
+
+#[tokio::test]
+async fn http_calls_the_server_and_fails_on_an_error_status() {
+    let address = loopback_server().await;
+    let definition = workflow(
+        "http",
+        json!([{"name": "h", "taskReferenceName": "h", "type": "HTTP",
+                "inputParameters": {"http_request": {"uri": format!("http://{address}/ok"), "method": "GET"}}},
+               {"name": "broken", "taskReferenceName": "broken", "type": "HTTP",
+                "inputParameters": {"uri": format!("http://{address}/nope"), "method": "GET"}}]),
+    );
+    let ran = run(
+        definition,
+        &[],
+        json!({}),
+        ScriptedWorkers::new().without("h").without("broken"),
+    )
+    .await;
+    assert_eq!(
+        ran.sequence(),
+        expect(&[("h", Completed), ("broken", Failed)])
+    );
+    let response = &ran.output("h")["response"];
+    assert_eq!(response["statusCode"], json!(200));
+    assert_eq!(response["body"], json!({"hello": "world"}));
+    assert_eq!(ran.workflow().status, WorkflowStatus::Failed);
+    let recorded = ran.events.iter().any(|event| {
+        matches!(event, wfc_runtime::event::Event::ResultReceived { key, .. } if key.0 == "/h#0")
+    });
+    assert!(recorded, "the HTTP answer is recorded for replay");
+}
+
+#[tokio::test]
+async fn a_mock_stands_in_for_an_http_task() {
+    let definition = workflow(
+        "http_mocked",
+        json!([{"name": "h", "taskReferenceName": "h", "type": "HTTP", "inputParameters": {"uri": "http://nowhere.invalid/", "method": "GET"}}]),
+    );
+    let workers =
+        ScriptedWorkers::new().answers("h", vec![ok(json!({"response": {"statusCode": 201}}))]);
+    let ran = run(definition, &[], json!({}), workers).await;
+    assert_eq!(ran.sequence(), expect(&[("h", Completed)]));
+    assert_eq!(ran.output("h"), json!({"response": {"statusCode": 201}}));
+}

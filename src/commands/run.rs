@@ -996,9 +996,9 @@ fn layered(
 fn report_missing_workers(missing: &[String], terminal: &Terminal) {
     let count = missing.len();
     let mut message = if count == 1 {
-        "1 worker task has no mock, command or stub:".to_string()
+        "1 task needs a worker and has no mock, command or stub:".to_string()
     } else {
-        format!("{count} worker tasks have no mock, command or stub:")
+        format!("{count} tasks need a worker and have no mock, command or stub:")
     };
     for task in missing {
         message.push_str("\n  ");
@@ -1006,6 +1006,6 @@ fn report_missing_workers(missing: &[String], terminal: &Terminal) {
     }
     terminal.error(&message);
     output::note(
-        "help: give them results with --mocks FILE, commands in [run.workers] of wfc.toml (or --workers FILE), or fill them from their declared types with --stub",
+        "help: give them results with --mocks FILE, commands in [run.workers] of wfc.toml (or --workers FILE), or fill them from their declared types with --stub; a sub-workflow or START_WORKFLOW of another project takes a mock",
     );
 }

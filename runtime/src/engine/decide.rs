@@ -148,6 +148,9 @@ impl Run {
         let mut changed = false;
         let mut to_execute = Vec::new();
         let mut added = Vec::new();
+        if let Some(state) = self.executions.get_mut(execution) {
+            state.reserve(unscheduled.len());
+        }
         for entry in unscheduled {
             match entry {
                 Entry::Existing(index) => to_execute.push(index),
@@ -460,25 +463,8 @@ impl Run {
         }
         let kind = extra.kind;
         let delay = Duration::from_millis(extra.queue_delay_milliseconds);
-        // A START_WORKFLOW of a workflow the run does not have (one registered from
-        // elsewhere) fails unless a mock stands in for it.
-        let starts_unknown_workflow = kind == Kind::StartWorkflow
-            && task
-                .input_data
-                .get("startWorkflow")
-                .and_then(|request| request.get("name"))
-                .and_then(Value::as_str)
-                .is_some_and(|name| {
-                    let version = task
-                        .input_data
-                        .get("startWorkflow")
-                        .and_then(|request| request.get("version"))
-                        .and_then(Value::as_i64);
-                    self.definitions.workflow(name, version).is_none()
-                });
         let answered_by_workers =
-            (matches!(kind, Kind::Http | Kind::Human | Kind::Wait | Kind::Event)
-                || starts_unknown_workflow)
+            matches!(kind, Kind::Http | Kind::Human | Kind::Wait | Kind::Event)
                 && self
                     .workers
                     .can_execute(&task.task_def_name, &task.reference_task_name);

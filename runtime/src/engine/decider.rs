@@ -208,6 +208,10 @@ pub(super) struct Run {
     handles_alive: bool,
     pub(super) ids: Ids,
     pub(super) tasks_added: usize,
+    /// One HTTP client per run (connection reuse), made on the first HTTP task.
+    http_client: Option<reqwest::Client>,
+    /// Conductor's ad-hoc task definitions by (name, SIMPLE or not), made once.
+    pub(super) ad_hoc_task_defs: HashMap<(String, bool), Arc<crate::definition::TaskDef>>,
     /// A safety limit stopped the run: nothing new starts.
     pub(super) aborted: bool,
     started: Instant,
@@ -251,6 +255,8 @@ impl Run {
             handles_alive: true,
             ids,
             tasks_added: 0,
+            http_client: None,
+            ad_hoc_task_defs: HashMap::new(),
             aborted: false,
             started: Instant::now(),
         }
@@ -888,11 +894,7 @@ impl Run {
         }
         match kind {
             Kind::SubWorkflow => self.start_sub_workflow(execution, task),
-            // A mock may stand in for starting a workflow the run does not have (one
-            // registered from elsewhere).
-            Kind::StartWorkflow if !extra.answered_by_workers => {
-                self.start_workflow_task(execution, task);
-            }
+            Kind::StartWorkflow => self.start_workflow_task(execution, task),
             _ => self.poll(execution, task),
         }
     }
@@ -1008,16 +1010,19 @@ impl Run {
             let future = self.workers.execute(item);
             self.spawn(execution, task, token, true, future);
         } else if kind == Kind::Http {
-            // The HTTP module (branch runtime-eval) has not landed yet.
-            self.spawn(
-                execution,
-                task,
-                token,
-                true,
-                Box::pin(async {
-                    WorkResult::failed("HTTP tasks are not available in this build yet")
-                }),
-            );
+            let client = match &self.http_client {
+                Some(client) => Ok(client.clone()),
+                None => crate::http::client(),
+            };
+            let future: crate::worker::WorkFuture = match client {
+                Ok(client) => {
+                    self.http_client = Some(client.clone());
+                    let input = item.input;
+                    Box::pin(async move { crate::http::execute(&input, &client).await })
+                }
+                Err(reason) => Box::pin(async move { WorkResult::failed(reason) }),
+            };
+            self.spawn(execution, task, token, true, future);
         } else {
             self.mark_waiting(execution, task);
         }

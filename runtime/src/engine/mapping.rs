@@ -13,7 +13,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use super::decider::Run;
-use super::state::{ExecutionId, Kind, Planned, TaskExtra, new_task};
+use super::state::{ExecutionId, Kind, Planned, Roots, TaskExtra, new_task};
 use crate::definition::{SubWorkflowDefinition, SubWorkflowParams, TaskDef, WorkflowTask};
 use crate::execution::{TaskStatus, Workflow, WorkflowStatus};
 use crate::parameters::{ResolutionContext, resolve_map};
@@ -146,48 +146,60 @@ impl Run {
     /// The task definition Conductor attaches to a definition task when the workflow starts
     /// (`MetadataMapperService.populateWorkflowTaskWithDefinition`): the inline one, else the
     /// registered one, else an ad-hoc one.
-    pub(super) fn populated_task_def(&self, workflow_task: &WorkflowTask) -> Option<Arc<TaskDef>> {
+    pub(super) fn populated_task_def(
+        &mut self,
+        workflow_task: &WorkflowTask,
+    ) -> Option<Arc<TaskDef>> {
         if let Some(inline) = &workflow_task.task_definition {
             return Some(Arc::clone(inline));
         }
         if workflow_task.name.trim().is_empty() {
             return None;
         }
-        Some(
-            self.definitions
-                .task_def(&workflow_task.name)
-                .cloned()
-                .unwrap_or_else(|| {
-                    Arc::new(TaskDef::ad_hoc(
-                        &workflow_task.name,
-                        workflow_task.task_type == "SIMPLE",
-                    ))
-                }),
-        )
+        if let Some(registered) = self.definitions.task_def(&workflow_task.name) {
+            return Some(Arc::clone(registered));
+        }
+        let simple = workflow_task.task_type == "SIMPLE";
+        Some(Arc::clone(
+            self.ad_hoc_task_defs
+                .entry((workflow_task.name.clone(), simple))
+                .or_insert_with(|| Arc::new(TaskDef::ad_hoc(&workflow_task.name, simple))),
+        ))
     }
 
     /// `ParametersUtils.getTaskInputV2`: the task definition's `inputTemplate` fills absent keys,
     /// the template is resolved against the §D.2 document, and keys that resolved to null take
     /// the `inputTemplate` value.
     pub(super) fn resolve_input(
-        &self,
+        &mut self,
         execution: ExecutionId,
         template: &Map<String, Value>,
         task_id: Option<&str>,
         task_def: Option<&TaskDef>,
     ) -> Map<String, Value> {
-        let Some(state) = self.executions.get(execution) else {
+        let defaults = task_def
+            .map(|definition| &definition.input_template)
+            .filter(|defaults| !defaults.is_empty());
+        let roots = Roots::of(
+            template
+                .values()
+                .chain(defaults.into_iter().flat_map(Map::values)),
+        );
+        let Some(state) = self.executions.get_mut(execution) else {
             return Map::new();
         };
+        if !roots.is_empty() {
+            state.prepare_document(&roots);
+        }
         let context = ResolutionContext {
             document: &state.document,
             current_task_id: task_id,
         };
-        match task_def.filter(|definition| !definition.input_template.is_empty()) {
+        match defaults {
             None => resolve_map(template, &context),
-            Some(definition) => {
+            Some(defaults) => {
                 let mut parameters = template.clone();
-                for (key, value) in &definition.input_template {
+                for (key, value) in defaults {
                     if !parameters.contains_key(key) {
                         parameters.insert(key.clone(), value.clone());
                     }
@@ -195,7 +207,7 @@ impl Run {
                 let mut resolved = resolve_map(&parameters, &context);
                 for (key, value) in &mut resolved {
                     if value.is_null()
-                        && let Some(default) = definition.input_template.get(key)
+                        && let Some(default) = defaults.get(key)
                     {
                         *value = default.clone();
                     }
@@ -860,7 +872,6 @@ impl Run {
             fork_task_name.unwrap_or_else(|| workflow_task.task_reference_name.clone());
         let fork_task_type = fork_task_type.unwrap_or_else(|| "SIMPLE".to_owned());
         let mut tasks = Vec::with_capacity(inputs.len());
-        let mut forked_inputs = Map::new();
         for (index, item) in inputs.iter().enumerate() {
             let mut task = lenient_workflow_task(item);
             let mut parameters = Map::new();
@@ -908,13 +919,11 @@ impl Run {
             if workflow_task.optional {
                 task.optional = true;
             }
-            forked_inputs.insert(
-                task.task_reference_name.clone(),
-                Value::Object(task.input_parameters.clone()),
-            );
+            // Conductor also lists each task's input in the map of forked inputs, which it then
+            // merges into the same task's input: a no-op, skipped here.
             tasks.push(task);
         }
-        Some((tasks, forked_inputs))
+        Some((tasks, Map::new()))
     }
 
     /// `getDynamicForkTasksAndInput`: a list of WorkflowTask JSON and a map of their inputs.
@@ -1135,12 +1144,45 @@ impl Run {
     }
 }
 
+/// The WorkflowTask fields a forked input may set (`objectMapper.convertValue` reads them).
+const WORKFLOW_TASK_FIELDS: &[&str] = &[
+    "name",
+    "taskReferenceName",
+    "description",
+    "inputParameters",
+    "type",
+    "optional",
+    "permissive",
+    "startDelay",
+    "retryCount",
+    "asyncComplete",
+    "taskDefinition",
+    "joinOn",
+    "forkTasks",
+    "decisionCases",
+    "defaultCase",
+    "loopOver",
+    "loopCondition",
+    "evaluatorType",
+    "expression",
+    "subWorkflowParam",
+    "sink",
+    "dynamicTaskNameParam",
+    "items",
+];
+
 /// `objectMapper.convertValue(item, WorkflowTask.class)` with failures ignored: the fields of a
 /// forked input that look like WorkflowTask fields, else a blank task.
 fn lenient_workflow_task(item: &Value) -> WorkflowTask {
     let mut object = match item {
-        Value::Object(map) => map.clone(),
-        _ => Map::new(),
+        Value::Object(map)
+            if WORKFLOW_TASK_FIELDS
+                .iter()
+                .any(|field| map.contains_key(*field)) =>
+        {
+            map.clone()
+        }
+        _ => return blank_workflow_task(),
     };
     object
         .entry("taskReferenceName")

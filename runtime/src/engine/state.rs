@@ -251,6 +251,15 @@ impl Execution {
         index
     }
 
+    /// Makes room for `additional` tasks at once (a wide fork grows every index once, not by
+    /// doubling).
+    pub(super) fn reserve(&mut self, additional: usize) {
+        self.workflow.tasks.reserve(additional);
+        self.extras.reserve(additional);
+        self.latest_by_reference.reserve(additional);
+        self.document_owner.reserve(additional);
+    }
+
     /// Changes a task's status, keeping the counters, the attention set and the document right.
     pub(super) fn set_status(&mut self, index: usize, status: TaskStatus) {
         let Some(task) = self.workflow.tasks.get_mut(index) else {
@@ -266,7 +275,7 @@ impl Execution {
         if status.is_terminal() && !task.executed && !task.retried {
             self.attention.insert(index);
         }
-        self.refresh_task_entry(index);
+        self.refresh_task_state(index);
     }
 
     pub(super) fn task(&self, index: usize) -> Option<&Task> {
@@ -286,24 +295,64 @@ impl Execution {
             .is_some_and(|task| task.status != TaskStatus::Scheduled || task.retry_count > 0)
     }
 
-    /// Rewrites the document entry of a task if it is the latest task for its key.
+    /// Marks a task's document entry stale (it changed, or it is the newest task of its key):
+    /// the entry is built again from the task the next time an expression reads it.
     pub(super) fn refresh_task_entry(&mut self, index: usize) {
         let Some(task) = self.workflow.tasks.get(index) else {
             return;
         };
-        let key = if task.iteration > 0 {
-            without_iteration(&task.reference_task_name)
-        } else {
-            task.reference_task_name.as_str()
-        };
+        let key = document_key(task);
         match self.document_owner.get(key) {
             Some(owner) if *owner > index => return,
-            _ => {}
+            Some(owner) if *owner == index => {}
+            _ => {
+                self.document_owner.insert(key.to_owned(), index);
+            }
         }
-        self.document_owner.insert(key.to_owned(), index);
-        let entry = task_entry(task);
         if let Value::Object(document) = &mut self.document {
-            document.insert(key.to_owned(), entry);
+            document.remove(key);
+        }
+    }
+
+    /// Puts into the document the entries of the tasks `roots` names (every task for
+    /// [`Roots::All`]) that are not there yet.
+    pub(super) fn prepare_document(&mut self, roots: &Roots) {
+        let Value::Object(document) = &mut self.document else {
+            return;
+        };
+        let mut add = |key: &str, owner: usize| {
+            if !document.contains_key(key)
+                && let Some(task) = self.workflow.tasks.get(owner)
+            {
+                document.insert(key.to_owned(), task_entry(task));
+            }
+        };
+        match roots {
+            Roots::All => {
+                for (key, owner) in &self.document_owner {
+                    add(key, *owner);
+                }
+            }
+            Roots::Named(names) => {
+                for name in names {
+                    if let Some(owner) = self.document_owner.get(name.as_str()) {
+                        add(name, *owner);
+                    }
+                }
+            }
+        }
+    }
+
+    /// A task's state changed: its document entry, if built, is stale.
+    pub(super) fn refresh_task_state(&mut self, index: usize) {
+        let Some(task) = self.workflow.tasks.get(index) else {
+            return;
+        };
+        let key = document_key(task);
+        if self.document_owner.get(key) == Some(&index)
+            && let Value::Object(document) = &mut self.document
+        {
+            document.remove(key);
         }
     }
 
@@ -420,6 +469,71 @@ impl Execution {
                     .is_some_and(|extra| extra.kind == Kind::DoWhile)
             })
     }
+}
+
+/// The key of a task in the §D.2 document: its reference, without `__N` inside loops.
+fn document_key(task: &Task) -> &str {
+    if task.iteration > 0 {
+        without_iteration(&task.reference_task_name)
+    } else {
+        task.reference_task_name.as_str()
+    }
+}
+
+/// The roots of the `${...}` expressions of a template: the document keys it can read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Roots {
+    /// A path that can read any key (`${$..x}`, `${$['a']}`, `${$.*}`).
+    All,
+    Named(BTreeSet<String>),
+}
+
+impl Roots {
+    /// The roots of every string in `templates` (maps and lists recursively).
+    pub(super) fn of<'a>(templates: impl IntoIterator<Item = &'a Value>) -> Roots {
+        let mut names = BTreeSet::new();
+        let mut stack: Vec<&Value> = templates.into_iter().collect();
+        while let Some(value) = stack.pop() {
+            match value {
+                Value::String(text) if !scan_roots(text, &mut names) => return Roots::All,
+                Value::Array(items) => stack.extend(items),
+                Value::Object(map) => stack.extend(map.values()),
+                _ => {}
+            }
+        }
+        Roots::Named(names)
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        matches!(self, Roots::Named(names) if names.is_empty())
+    }
+}
+
+/// Adds the root of every `${` in `text` to `names`; `false` when a path can read any root.
+fn scan_roots(text: &str, names: &mut BTreeSet<String>) -> bool {
+    let mut rest = text;
+    while let Some(position) = rest.find("${") {
+        rest = &rest[position + 2..];
+        let mut path = rest.trim_start();
+        if let Some(after_dollar) = path.strip_prefix('$') {
+            match after_dollar.strip_prefix('.') {
+                Some(after_dot) => path = after_dot,
+                None if after_dollar.trim_start().starts_with('}') => continue,
+                None => return false,
+            }
+        }
+        if path.starts_with(['.', '[', '*', '@']) {
+            return false;
+        }
+        let end = path
+            .find(['.', '[', '}', ' ', '$', '(', '\n', '\t'])
+            .unwrap_or(path.len());
+        let root = path[..end].trim();
+        if !root.is_empty() {
+            names.insert(root.to_owned());
+        }
+    }
+    true
 }
 
 fn optional_string(value: Option<&str>) -> Value {
@@ -552,5 +666,42 @@ pub(super) fn new_workflow(
         failed_task_names: Vec::new(),
         priority: 0,
         last_retried_time: 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn named(names: &[&str]) -> Roots {
+        Roots::Named(names.iter().map(|name| (*name).to_owned()).collect())
+    }
+
+    #[test]
+    fn roots_are_the_first_component_of_every_expression() {
+        let cases = [
+            (json!("plain"), named(&[])),
+            (json!("${workflow.input.x}"), named(&["workflow"])),
+            (
+                json!({"a": ["${task_1.output.v}", {"b": "x ${other['output']} y"}]}),
+                named(&["other", "task_1"]),
+            ),
+            (json!("${$.a.output}"), named(&["a"])),
+            (
+                json!("${workflow.input.${key.output.name}}"),
+                named(&["key", "workflow"]),
+            ),
+            (json!("${CPEWF_TASK_ID}"), named(&["CPEWF_TASK_ID"])),
+            (json!("${}"), named(&[])),
+            (json!("${  }"), named(&[])),
+            (json!("${$..output}"), Roots::All),
+            (json!("${$['a'].output}"), Roots::All),
+            (json!("${$.*}"), Roots::All),
+        ];
+        for (template, expected) in cases {
+            assert_eq!(Roots::of([&template]), expected, "{template}");
+        }
     }
 }

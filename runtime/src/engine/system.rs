@@ -798,43 +798,37 @@ impl Run {
     }
 
     /// `evaluateItemsList`.
-    fn loop_items(&self, execution: ExecutionId, index: usize) -> Vec<Value> {
-        let Some(extra) = self
-            .executions
-            .get(execution)
-            .and_then(|state| state.extras.get(index))
+    fn loop_items(&mut self, execution: ExecutionId, index: usize) -> Vec<Value> {
+        let Some((workflow_task, definition, task_id)) =
+            self.executions.get(execution).and_then(|state| {
+                let extra = state.extras.get(index)?;
+                let task = state.task(index)?;
+                Some((
+                    Arc::clone(&extra.workflow_task),
+                    extra.task_def.clone(),
+                    task.task_id.clone(),
+                ))
+            })
         else {
             return Vec::new();
         };
-        let task_id = self
-            .executions
-            .get(execution)
-            .and_then(|state| state.task(index))
-            .map(|task| task.task_id.clone());
-        let definition = extra.task_def.clone();
         let mut value = Value::Null;
-        if let Some(items) = extra
-            .workflow_task
+        if let Some(items) = workflow_task
             .items
             .as_deref()
             .filter(|items| !items.trim().is_empty())
         {
             let template = Map::from_iter([("items".to_owned(), Value::from(items))]);
             value = self
-                .resolve_input(
-                    execution,
-                    &template,
-                    task_id.as_deref(),
-                    definition.as_deref(),
-                )
+                .resolve_input(execution, &template, Some(&task_id), definition.as_deref())
                 .remove("items")
                 .unwrap_or(Value::Null);
         }
         if value.is_null() {
             let mut resolved = self.resolve_input(
                 execution,
-                &extra.workflow_task.input_parameters,
-                task_id.as_deref(),
+                &workflow_task.input_parameters,
+                Some(&task_id),
                 definition.as_deref(),
             );
             value = resolved.remove("_items").unwrap_or(Value::Null);
@@ -880,22 +874,41 @@ impl Run {
     /// `evaluateCondition`: `$` is the resolved DO_WHILE input, the DO_WHILE's output under its
     /// reference, and the latest output of every body task under its reference without `__N`.
     fn evaluate_loop_condition(
-        &self,
+        &mut self,
         execution: ExecutionId,
         index: usize,
     ) -> Result<bool, String> {
-        let Some(state) = self.executions.get(execution) else {
-            return Ok(false);
-        };
-        let (Some(loop_task), Some(extra)) = (state.task(index), state.extras.get(index)) else {
+        let Some((workflow_task, definition, task_id)) =
+            self.executions.get(execution).and_then(|state| {
+                let extra = state.extras.get(index)?;
+                let task = state.task(index)?;
+                Some((
+                    Arc::clone(&extra.workflow_task),
+                    extra.task_def.clone(),
+                    task.task_id.clone(),
+                ))
+            })
+        else {
             return Ok(false);
         };
         let mut input = self.resolve_input(
             execution,
-            &extra.workflow_task.input_parameters,
-            Some(&loop_task.task_id),
-            extra.task_def.as_deref(),
+            &workflow_task.input_parameters,
+            Some(&task_id),
+            definition.as_deref(),
         );
+        let list_iteration = self.is_list_iteration(&workflow_task);
+        let items = if list_iteration {
+            self.loop_items(execution, index)
+        } else {
+            Vec::new()
+        };
+        let Some(state) = self.executions.get(execution) else {
+            return Ok(false);
+        };
+        let Some(loop_task) = state.task(index) else {
+            return Ok(false);
+        };
         input.insert(
             loop_task.reference_task_name.clone(),
             Value::Object(loop_task.output_data.clone()),
@@ -911,10 +924,9 @@ impl Run {
                 }
             }
         }
-        let condition = extra.workflow_task.loop_condition.clone();
+        let condition = workflow_task.loop_condition.clone();
         let limits = &self.options.script_limits;
-        if self.is_list_iteration(&extra.workflow_task) {
-            let items = self.loop_items(execution, index);
+        if list_iteration {
             let loop_index = i64::from(loop_task.iteration) - 1;
             input.insert("loopIndex".into(), loop_index.into());
             if let Some(item) = usize::try_from(loop_index)
