@@ -64,6 +64,9 @@ pub enum Event {
         name: String,
         version: i64,
         input: Value,
+        /// The correlation id the workflow runs with (the root's is the start request's).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        correlation_id: Option<String>,
         at: i64,
     },
     TaskScheduled {

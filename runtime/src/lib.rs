@@ -8,7 +8,7 @@
 //! ```text
 //!  WorkflowDef/TaskDef JSON ──definition──▶ Definitions (typed, Conductor defaults applied)
 //!                                               │
-//!  StartRequest ──▶ engine::Engine::run ── one decider loop owning the execution state
+//!  StartRequest ──▶ engine::Engine::start ─ one decider loop owning the execution state
 //!                        │  ▲                    (execution::Workflow / Task, Conductor's shapes)
 //!           WorkItem ────┘  └──── WorkResult     worker::Workers: mocks, commands, stubs, recorded
 //!                        │                        results (replay/resume), remote pollers (serve)

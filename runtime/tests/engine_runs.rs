@@ -452,3 +452,88 @@ async fn every_event_is_recorded_in_order() {
         assert_eq!(task_defs.len(), 1);
     }
 }
+
+#[tokio::test]
+async fn virtual_time_waits_for_an_answer_while_someone_can_give_it() {
+    let mut definition = workflow(
+        "approval_with_timeouts",
+        json!([{"name": "approve", "taskReferenceName": "approve", "type": "HUMAN"}]),
+    );
+    definition["timeoutSeconds"] = json!(60);
+    definition["timeoutPolicy"] = json!("TIME_OUT_WF");
+    let task_def = json!({"name": "approve", "timeoutSeconds": 10, "responseTimeoutSeconds": 10});
+    let start_it = |definition: Value| {
+        let recorder = Arc::new(MemoryRecorder::new());
+        let engine = Engine::new(
+            definitions(&[definition], std::slice::from_ref(&task_def)),
+            Arc::new(ScriptedWorkers::new().without("approve")),
+            recorder,
+            options(),
+        );
+        engine.start(StartRequest {
+            name: "approval_with_timeouts".to_owned(),
+            ..StartRequest::default()
+        })
+    };
+    // Someone answers (after a while in real time): no timeout overtakes them.
+    let (handle, join) = start_it(definition.clone());
+    waiting_for(&handle, "approve").await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(
+        handle.complete_task("approve", WorkStatus::Completed, object(json!({}))),
+        Ok(())
+    );
+    let outcome = join.await.unwrap_or_else(|error| panic!("{error}"));
+    assert_eq!(
+        sequence(&outcome.workflow),
+        expect(&[("approve", Completed)])
+    );
+    assert_eq!(outcome.workflow.status, WorkflowStatus::Completed);
+    // Nobody can answer: simulated time runs into the task's timeout.
+    let (handle, join) = start_it(definition);
+    drop(handle);
+    let outcome = join.await.unwrap_or_else(|error| panic!("{error}"));
+    assert_eq!(
+        sequence(&outcome.workflow),
+        expect(&[("approve", TimedOut)])
+    );
+    assert_eq!(outcome.workflow.status, WorkflowStatus::TimedOut);
+}
+
+#[tokio::test]
+async fn the_history_records_correlation_ids() {
+    let child = workflow("child", json!([simple("c1")]));
+    let parent = workflow(
+        "parent",
+        json!([{"name": "sub", "taskReferenceName": "sub", "type": "SUB_WORKFLOW", "subWorkflowParam": {"name": "child", "version": 1}}]),
+    );
+    let recorder = Arc::new(MemoryRecorder::new());
+    let engine = Engine::new(
+        definitions(&[parent, child], &[]),
+        Arc::new(ScriptedWorkers::new()),
+        recorder.clone(),
+        options(),
+    );
+    let (_handle, join) = engine.start(StartRequest {
+        name: "parent".to_owned(),
+        correlation_id: Some("order-7".to_owned()),
+        ..StartRequest::default()
+    });
+    let outcome = join.await.unwrap_or_else(|error| panic!("{error}"));
+    assert_eq!(
+        outcome.other_workflows[0].correlation_id.as_deref(),
+        Some("order-7")
+    );
+    let recorded: Vec<Option<String>> = recorder
+        .events()
+        .into_iter()
+        .filter_map(|event| match event {
+            Event::WorkflowStarted { correlation_id, .. } => Some(correlation_id),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        recorded,
+        [Some("order-7".to_owned()), Some("order-7".to_owned())]
+    );
+}

@@ -278,8 +278,21 @@ impl Run {
                 }
                 continue;
             }
+            let root_running = root.is_some_and(|root| {
+                self.executions
+                    .get(root)
+                    .is_some_and(|execution| !execution.is_terminal())
+            });
+            // Simulated time does not pass while a person (or a test) can still answer a waiting
+            // task of the running workflow: they answer at once, in virtual time, and a timeout
+            // cannot overtake them. With nobody left to answer, time moves on.
+            let awaiting_answer = root_running && self.handles_alive && self.has_waiting_tasks();
             if let Some(due) = self.next_due() {
                 match self.clock.mode() {
+                    ClockMode::Virtual if awaiting_answer => match self.receiver.recv().await {
+                        Some(message) => self.handle_message(message),
+                        None => break,
+                    },
                     ClockMode::Virtual => {
                         self.drain_messages();
                         if self.actions.is_empty() {
@@ -291,12 +304,7 @@ impl Run {
                 }
                 continue;
             }
-            let root_running = root.is_some_and(|root| {
-                self.executions
-                    .get(root)
-                    .is_some_and(|execution| !execution.is_terminal())
-            });
-            if root_running && self.handles_alive && self.has_waiting_tasks() {
+            if awaiting_answer {
                 match self.receiver.recv().await {
                     Some(message) => self.handle_message(message),
                     None => break,
@@ -400,6 +408,7 @@ impl Run {
             name: definition.name.clone(),
             version: definition.version,
             input: Value::Object(workflow.input.clone()),
+            correlation_id: workflow.correlation_id.clone(),
             at: now,
         });
         let navigation = self.navigation(&definition);
@@ -1262,7 +1271,7 @@ impl Run {
         }
     }
 
-    /// The work item type of the tasks `missing_workers` checks.
+    /// What the run ended with: the root, every other execution, the times, why it stalled.
     fn outcome(self, root: Option<ExecutionId>, request: &StartRequest) -> RunOutcome {
         let simulated_elapsed = self.clock.elapsed();
         let real_elapsed = self.started.elapsed();
