@@ -103,6 +103,38 @@ impl Api {
         Ok(tasks.as_array().cloned().unwrap_or_default())
     }
 
+    /// Polls until `count` tasks of a type were handed out (or five polls of a second passed).
+    async fn poll_exactly(
+        &self,
+        task_type: &str,
+        count: usize,
+    ) -> Result<Vec<Value>, Box<dyn std::error::Error>> {
+        let mut tasks = Vec::new();
+        for _ in 0..5 {
+            tasks.extend(self.poll(task_type, count - tasks.len()).await?);
+            if tasks.len() >= count {
+                break;
+            }
+        }
+        Ok(tasks)
+    }
+
+    /// Waits until the workflow has scheduled `count` tasks.
+    async fn wait_for_tasks(
+        &self,
+        id: &str,
+        count: usize,
+    ) -> Result<(), Box<dyn std::error::Error>> {
+        for _ in 0..100 {
+            let (_, workflow) = self.call("GET", &format!("/workflow/{id}"), None).await?;
+            if workflow["tasks"].as_array().map_or(0, Vec::len) >= count {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Err(format!("workflow {id} did not schedule {count} tasks").into())
+    }
+
     async fn complete(
         &self,
         task: &Value,
@@ -282,6 +314,7 @@ async fn terminate_pause_resume_and_retry() -> TestResult {
     register(&api).await?;
 
     let terminated = api.start_checkout("o-t").await?;
+    api.wait_for_tasks(&terminated, 1).await?;
     let (status, _) = api
         .call(
             "DELETE",
@@ -423,7 +456,7 @@ async fn a_reopened_server_resumes_its_runs() -> TestResult {
     register(&api).await?;
     let first = api.start_checkout("o-a").await?;
     let second = api.start_checkout("o-b").await?;
-    let charges = api.poll("charge_card", 5).await?;
+    let charges = api.poll_exactly("charge_card", 2).await?;
     assert_eq!(charges.len(), 2);
     // One charge answered (acknowledged, so recorded), one polled and left unanswered.
     let answered = charges
@@ -456,7 +489,7 @@ async fn a_reopened_server_resumes_its_runs() -> TestResult {
             .await?,
         200
     );
-    let ships = api.poll("ship", 5).await?;
+    let ships = api.poll_exactly("ship", 2).await?;
     assert_eq!(ships.len(), 2);
     for ship in &ships {
         assert_eq!(

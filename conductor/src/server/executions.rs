@@ -388,7 +388,7 @@ impl Executions {
     }
 
     /// `DELETE /api/workflow/{id}`: stops the run and records its end.
-    pub fn terminate(&self, workflow_id: &str, reason: Option<&str>) -> Result<(), ApiError> {
+    pub async fn terminate(&self, workflow_id: &str, reason: Option<&str>) -> Result<(), ApiError> {
         let status = self.status(workflow_id)?;
         if status == "TERMINATED" {
             return Ok(());
@@ -405,6 +405,23 @@ impl Executions {
             return Err(not_found_workflow(workflow_id));
         };
         let live = self.lock_live().remove(&run_id);
+        // The engine stops first, so that nothing it still records follows the termination.
+        let live = match live {
+            Some(live) => {
+                live.join.abort();
+                let LiveRun {
+                    ended,
+                    handle,
+                    recorder,
+                    root,
+                    ..
+                } = live;
+                let _ = ended.await;
+                drop(handle);
+                Some((recorder, root))
+            }
+            None => None,
+        };
         let now = now_millis();
         let ids = self.projection.workflows_of_run(&run_id);
         self.queue.remove_workflows(&ids);
@@ -417,17 +434,15 @@ impl Executions {
                 self.projection.set_status(id, "TERMINATED", reason, now);
             }
         }
-        if let Some(live) = live {
-            live.join.abort();
+        if let Some((recorder, root)) = live {
             // The end goes into the history, so that a restarted server does not resume it.
-            live.recorder.record(&Event::WorkflowFinished {
-                workflow_id: live.root.clone(),
+            recorder.record(&Event::WorkflowFinished {
+                workflow_id: root,
                 status: WorkflowStatus::Terminated,
                 output: Value::Object(Map::new()),
                 reason: reason.map(String::from),
                 at: now,
             });
-            drop(live.handle);
         }
         self.runs
             .finish_run(

@@ -64,6 +64,7 @@ impl Projection {
                 version,
                 input,
                 at,
+                correlation_id,
             } => {
                 // A resumed or retried run starts its workflows again with the same ids: keep
                 // the tasks known, the workflow is running again.
@@ -93,6 +94,7 @@ impl Projection {
                         "variables": {},
                         "parentWorkflowId": parent_workflow_id,
                         "parentWorkflowTaskId": parent_task_id,
+                        "correlationId": correlation_id,
                         "failedReferenceTaskNames": [],
                         "priority": 0,
                     }),

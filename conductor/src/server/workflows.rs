@@ -174,7 +174,8 @@ pub async fn terminate(
 ) -> Answer {
     state
         .executions
-        .terminate(&workflow_id, query.get("reason").map(String::as_str))?;
+        .terminate(&workflow_id, query.get("reason").map(String::as_str))
+        .await?;
     Ok(empty_response())
 }
 
