@@ -208,7 +208,9 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = 8080)]
     pub port: u16,
 
-    /// The SQLite file holding the server's state (created with its directory if missing).
+    /// The SQLite file holding the server's definitions (created with its directory if
+    /// missing); the histories of its runs go in the directory next to it (`FILE` without its
+    /// extension, plus `.runs`).
     #[arg(long, value_name = "FILE", default_value = ".wfc/serve.sqlite3")]
     pub state: PathBuf,
 

@@ -328,6 +328,14 @@ fn a_server_refusal_points_at_the_task() {
 }
 
 #[test]
+fn a_refused_task_definition_points_at_the_contract() {
+    let directory = workspace("taskdef-refused");
+    let server = Server::start(&directory.path().join("state.sqlite3"), &[]);
+    let _filters = server_filters().bind_to_scope();
+    assert_cmd_snapshot!(deploy(directory.path(), &server.url, &["taskdef-refused"]));
+}
+
+#[test]
 fn a_killed_server_keeps_what_it_acknowledged() {
     let directory = workspace("shop");
     let state = directory.path().join("state.sqlite3");

@@ -8,19 +8,22 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use wfc_conductor::client::{Client, ClientError, ClientOptions, Credentials, Secret};
 use wfc_conductor::server::auth::AccessKey;
-use wfc_conductor::server::store::Store;
 use wfc_conductor::server::{self, AppState};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
-/// A server on a random loopback port; stopped when the runtime ends.
-async fn start(access: Option<AccessKey>) -> Result<String, Box<dyn std::error::Error>> {
+/// A server on a random loopback port over a state file in `directory`; stopped when the
+/// test's runtime ends.
+async fn start(
+    directory: &tempfile::TempDir,
+    access: Option<AccessKey>,
+) -> Result<String, Box<dyn std::error::Error>> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?;
-    let state = Arc::new(AppState {
-        store: Store::in_memory()?,
+    let state = Arc::new(AppState::open(
+        &directory.path().join("serve.sqlite3"),
         access,
-    });
+    )?);
     tokio::spawn(server::serve(listener, state, std::future::pending()));
     Ok(format!("http://{address}"))
 }
@@ -105,7 +108,8 @@ const INVALID: &str = r#"{"name":"broken","tasks":[{"name":"route","taskReferenc
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metadata_api_answers_like_conductor() -> TestResult {
-    let mut transcript = Transcript::new(start(None).await?);
+    let directory = tempfile::tempdir()?;
+    let mut transcript = Transcript::new(start(&directory, None).await?);
     transcript
         .call("GET", "/api/metadata/taskdefs/charge", None)
         .await?;
@@ -211,7 +215,9 @@ fn access_key(lifetime: Duration) -> AccessKey {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tokens_are_required_and_expire() -> TestResult {
-    let mut transcript = Transcript::new(start(Some(access_key(Duration::from_secs(3600)))).await?);
+    let directory = tempfile::tempdir()?;
+    let mut transcript =
+        Transcript::new(start(&directory, Some(access_key(Duration::from_secs(3600)))).await?);
     transcript.call("GET", "/health", None).await?;
     transcript
         .call("GET", "/api/metadata/taskdefs", None)
@@ -255,7 +261,8 @@ async fn tokens_are_required_and_expire() -> TestResult {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_deploy_client_talks_to_the_server() -> TestResult {
-    let base = start(Some(access_key(Duration::from_secs(3600)))).await?;
+    let directory = tempfile::tempdir()?;
+    let base = start(&directory, Some(access_key(Duration::from_secs(3600)))).await?;
     let client = Client::new(ClientOptions {
         credentials: Some(Credentials {
             key_id: "app-key".to_string(),
@@ -328,9 +335,10 @@ async fn the_deploy_client_talks_to_the_server() -> TestResult {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn expired_tokens_are_renewed_once() -> TestResult {
+    let directory = tempfile::tempdir()?;
     // Tokens that live 300 ms: the client's token expires between two calls, the server says
     // EXPIRED_TOKEN, and the client fetches a new one and repeats the call.
-    let base = start(Some(access_key(Duration::from_millis(300)))).await?;
+    let base = start(&directory, Some(access_key(Duration::from_millis(300)))).await?;
     let client = Client::new(ClientOptions {
         credentials: Some(Credentials {
             key_id: "app-key".to_string(),

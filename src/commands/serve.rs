@@ -1,6 +1,10 @@
 //! `wfc serve [--port N] [--state FILE] [--auth KEY:SECRET]`: run the local Conductor-compatible
 //! server of `wfc_conductor::server` on 127.0.0.1 until Ctrl-C or SIGTERM.
 //!
+//! State: the definitions in the SQLite file `--state`, the run histories in the directory next
+//! to it (`.wfc/serve.runs/`); runs that were going when the server stopped are resumed before
+//! it listens.
+//!
 //! The address goes to stderr as `listening on http://127.0.0.1:PORT` once the port is bound, so
 //! that scripts and tests starting it with `--port 0` can read where it is. The secret of
 //! `--auth` is never printed.
@@ -11,7 +15,6 @@ use std::time::Duration;
 use wfc_compiler::lower::parse_duration_ms;
 use wfc_conductor::client::Secret;
 use wfc_conductor::server::auth::AccessKey;
-use wfc_conductor::server::store::Store;
 use wfc_conductor::server::{self, AppState};
 
 use crate::cli::ServeArgs;
@@ -19,18 +22,17 @@ use crate::files::display;
 use crate::output::{self, Terminal};
 use crate::{Exit, Failure};
 
-pub fn run(args: &ServeArgs, _terminal: &Terminal) -> Result<Exit, Failure> {
+pub fn run(args: &ServeArgs, terminal: &Terminal) -> Result<Exit, Failure> {
     let access = match &args.auth {
         None => None,
         Some(auth) => Some(access_key(auth, &args.token_lifetime)?),
     };
-    let store = Store::open(&args.state).map_err(|error| {
+    let state = Arc::new(AppState::open(&args.state, access).map_err(|error| {
         Failure::new(format!(
             "cannot use the state file `{}`: {error}",
             display(&args.state)
         ))
-    })?;
-    let state = Arc::new(AppState { store, access });
+    })?);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -43,6 +45,10 @@ pub fn run(args: &ServeArgs, _terminal: &Terminal) -> Result<Exit, Failure> {
         let bound = listener
             .local_addr()
             .map_err(|error| Failure::new(format!("cannot listen on {address}: {error}")))?;
+        // Runs that were going when the server last stopped go on, before anyone can poll.
+        for problem in state.executions.resume_interrupted().await {
+            terminal.warning(&format!("not resumed: {problem}"));
+        }
         output::note(&format!(
             "listening on http://{bound} (Conductor API at http://{bound}/api; state in `{}`{})",
             display(&args.state),
@@ -52,9 +58,12 @@ pub fn run(args: &ServeArgs, _terminal: &Terminal) -> Result<Exit, Failure> {
                 ""
             }
         ));
-        server::serve(listener, state, shutdown_signal())
+        let served = server::serve(listener, Arc::clone(&state), shutdown_signal())
             .await
-            .map_err(|error| Failure::new(format!("the server stopped: {error}")))
+            .map_err(|error| Failure::new(format!("the server stopped: {error}")));
+        // Running workflows stay RUNNING in the store; the next `wfc serve` resumes them.
+        state.executions.stop_all().await;
+        served
     })?;
     output::note("stopped");
     Ok(Exit::Clean)

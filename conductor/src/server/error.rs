@@ -91,6 +91,16 @@ impl ApiError {
         )
     }
 
+    /// 500 for an exception Conductor does not map (`IllegalStateException`, …).
+    pub fn internal(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, message)
+    }
+
+    /// 500 from an error value.
+    pub fn internal_from(error: impl std::fmt::Display) -> ApiError {
+        ApiError::internal(error.to_string())
+    }
+
     /// 500, retryable: the state database failed.
     pub fn storage(detail: impl std::fmt::Display) -> ApiError {
         ApiError {

@@ -6,6 +6,10 @@
 //!  HTTP ──▶ auth::require_token ──▶ metadata::*  ──▶ store::Store (SQLite, WAL)
 //!            (X-Authorization,        (judged by wfc_compiler::registration,
 //!             --auth only)             stored as normalize::stored_*)
+//!                              ──▶ workflows::*, tasks::* ──▶ executions::Executions
+//!                                   (engine runs, queue::TaskQueue for workers,
+//!                                    projection::Projection for reads,
+//!                                    histories in wfc_runtime::store next to the state file)
 //! ```
 //!
 //! - **Answers like Conductor.** Paths, status codes, `ErrorResponse` bodies and messages follow
@@ -17,21 +21,28 @@
 
 pub mod auth;
 pub mod error;
+pub mod executions;
 pub mod metadata;
+pub mod projection;
+pub mod queue;
 pub mod store;
+pub mod tasks;
+pub mod workflows;
 
 use std::future::Future;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use axum::Router;
 use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use serde_json::json;
 use tokio::net::TcpListener;
 
 use self::auth::AccessKey;
 use self::error::{ApiError, json_response, text_response};
+use self::executions::Executions;
 use self::store::Store;
 
 /// The default state file, relative to the directory `wfc serve` runs in.
@@ -43,6 +54,27 @@ pub struct AppState {
     pub store: Store,
     /// `--auth KEY:SECRET`; `None`: every call is allowed, `/api/token` does not exist (OSS).
     pub access: Option<AccessKey>,
+    pub executions: Arc<Executions>,
+}
+
+/// The directory of the run histories next to a state file (`.wfc/serve.sqlite3` →
+/// `.wfc/serve.runs/`).
+pub fn runs_directory(state_file: &Path) -> PathBuf {
+    state_file.with_extension("runs")
+}
+
+impl AppState {
+    /// Opens the state file and the run store next to it. Call [`Executions::resume_interrupted`]
+    /// on a tokio runtime afterwards to resume what was running.
+    pub fn open(state_file: &Path, access: Option<AccessKey>) -> Result<AppState, String> {
+        let store = Store::open(state_file).map_err(|error| error.to_string())?;
+        let executions = Executions::open(&runs_directory(state_file))?;
+        Ok(AppState {
+            store,
+            access,
+            executions: Arc::new(executions),
+        })
+    }
 }
 
 /// The routes of the API.
@@ -92,6 +124,26 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route(
             "/api/metadata/workflow/{name}/{version}",
             axum::routing::delete(metadata::delete_workflow_def),
+        )
+        .route("/api/workflow", post(workflows::start))
+        .route("/api/workflow/test", post(workflows::test))
+        .route(
+            "/api/workflow/{id}",
+            get(workflows::workflow)
+                .delete(workflows::terminate)
+                .post(workflows::start_by_name),
+        )
+        .route("/api/workflow/{id}/pause", put(workflows::pause))
+        .route("/api/workflow/{id}/resume", put(workflows::resume))
+        .route("/api/workflow/{id}/retry", post(workflows::retry))
+        .route("/api/tasks", post(tasks::update))
+        .route("/api/tasks/poll/{tasktype}", get(tasks::poll))
+        .route("/api/tasks/poll/batch/{tasktype}", get(tasks::batch_poll))
+        .route("/api/tasks/queue/size", get(tasks::queue_size))
+        .route("/api/tasks/{taskid}", get(tasks::task))
+        .route(
+            "/api/tasks/{workflowid}/{reference}/{status}",
+            post(tasks::complete_by_reference),
         )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
