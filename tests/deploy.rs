@@ -5,11 +5,13 @@
 //!
 //! Snapshots live in `tests/snapshots/deploy__*.snap` (the server's address is `[SERVER]`).
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 use insta_cmd::get_cargo_bin;
+
+mod common;
+use common::ServeProcess as Server;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -36,51 +38,6 @@ fn edit(path: &Path, old: &str, new: &str) {
     let text = std::fs::read_to_string(path).expect("read");
     assert!(text.contains(old), "`{old}` is not in {}", path.display());
     std::fs::write(path, text.replacen(old, new, 1)).expect("write");
-}
-
-/// A running `wfc serve`, killed when dropped.
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Server {
-    /// Starts `wfc serve --port 0` on `state` with extra arguments and waits for its address.
-    fn start(state: &Path, extra: &[&str]) -> Server {
-        let mut child = Command::new(get_cargo_bin("wfc"))
-            .args(["serve", "--port", "0", "--state"])
-            .arg(state)
-            .args(extra)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("wfc serve starts");
-        let stderr = child.stderr.take().expect("stderr");
-        let mut line = String::new();
-        BufReader::new(stderr)
-            .read_line(&mut line)
-            .expect("wfc serve prints its address");
-        let url = line
-            .split_whitespace()
-            .find(|word| word.starts_with("http://"))
-            .unwrap_or_else(|| panic!("no address in `{line}`"))
-            .to_string();
-        Server { child, url }
-    }
-
-    /// SIGKILL: no chance to flush or close anything.
-    fn kill(mut self) {
-        self.child.kill().expect("kill");
-        self.child.wait().expect("wait");
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// `wfc deploy ARGS --server URL` in `directory`, without the developer's Conductor settings.

@@ -8,54 +8,19 @@
 //! (kept between runs). The test skips, saying so, only when the package registry cannot be
 //! reached; any other failure fails it.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use insta_cmd::get_cargo_bin;
+
+mod common;
+use common::ServeProcess;
 
 /// The SDK version the test is written against.
 const SDK: &str = "conductor-python==2.0.0";
 
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/python_sdk")
-}
-
-/// A running `wfc serve`, killed when dropped.
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Server {
-    fn start(state: &Path) -> Server {
-        let mut child = Command::new(get_cargo_bin("wfc"))
-            .args(["serve", "--port", "0", "--state"])
-            .arg(state)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("wfc serve starts");
-        let stderr = child.stderr.take().expect("stderr");
-        let mut line = String::new();
-        BufReader::new(stderr)
-            .read_line(&mut line)
-            .expect("wfc serve prints its address");
-        let url = line
-            .split_whitespace()
-            .find(|word| word.starts_with("http://"))
-            .unwrap_or_else(|| panic!("no address in `{line}`"))
-            .to_string();
-        Server { child, url }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 fn text(output: &Output) -> String {
@@ -126,7 +91,7 @@ fn an_sdk_worker_completes_a_workflow_deployed_by_wfc() {
     for file in ["greet.workers.yaml", "hello.wf.yaml"] {
         std::fs::copy(fixture().join(file), project.join(file)).expect("copy fixture");
     }
-    let server = Server::start(&directory.path().join("state/serve.sqlite3"));
+    let server = ServeProcess::start(&directory.path().join("state/serve.sqlite3"), &[]);
 
     let deployed = Command::new(get_cargo_bin("wfc"))
         .current_dir(&project)
@@ -151,4 +116,6 @@ fn an_sdk_worker_completes_a_workflow_deployed_by_wfc() {
         output.contains("completed by SDK worker") && output.contains("hello, sdk"),
         "{output}"
     );
+    // Still alive after serving the SDK: killing it succeeds.
+    server.kill();
 }

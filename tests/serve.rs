@@ -4,62 +4,33 @@
 //! whose completion the server acknowledged is handed out or completed again.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use insta_cmd::get_cargo_bin;
 use serde_json::{Value, json};
 
-/// A running `wfc serve`, killed when dropped.
-struct Server {
-    child: Child,
-    /// `127.0.0.1:PORT`.
-    address: String,
+mod common;
+use common::ServeProcess as Server;
+
+/// The REST calls of the test, over a raw HTTP/1.1 connection.
+trait Api {
+    /// One HTTP/1.1 exchange: (status, body as JSON, or as a string when it is not JSON).
+    fn call(&self, method: &str, path: &str, body: Option<&Value>) -> (u16, Value);
 }
 
-impl Server {
-    fn start(state: &Path) -> Server {
-        let mut child = Command::new(get_cargo_bin("wfc"))
-            .args(["serve", "--port", "0", "--state"])
-            .arg(state)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("wfc serve starts");
-        let stderr = child.stderr.take().expect("stderr");
-        let mut line = String::new();
-        BufReader::new(stderr)
-            .read_line(&mut line)
-            .expect("wfc serve prints its address");
-        let address = line
-            .split_whitespace()
-            .find_map(|word| word.strip_prefix("http://"))
-            .unwrap_or_else(|| panic!("no address in `{line}`"))
-            .to_string();
-        Server { child, address }
-    }
-
-    /// SIGKILL: the process gets no chance to finish anything.
-    fn kill(mut self) {
-        self.child.kill().expect("kill");
-        self.child.wait().expect("wait");
-    }
-
-    /// One HTTP/1.1 exchange: (status, body as JSON, or as a string when it is not JSON).
+impl Api for Server {
     fn call(&self, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
+        let address = self.url.trim_start_matches("http://");
         let body = body.map(Value::to_string).unwrap_or_default();
-        let mut stream = TcpStream::connect(&self.address).expect("connect");
+        let mut stream = TcpStream::connect(address).expect("connect");
         stream
             .set_read_timeout(Some(Duration::from_secs(60)))
             .expect("timeout");
         write!(
             stream,
             "{method} /api{path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-            self.address,
+            address,
             body.len()
         )
         .expect("send");
@@ -73,13 +44,6 @@ impl Server {
             .unwrap_or(0);
         let value = serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_string()));
         (status, value)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -153,7 +117,7 @@ fn work_once(server: &Server) -> Vec<(String, String)> {
 fn a_server_killed_mid_run_loses_no_task_and_repeats_none() {
     let directory = tempfile::tempdir().expect("temporary directory");
     let state = directory.path().join("state/serve.sqlite3");
-    let mut server = Server::start(&state);
+    let mut server = Server::start(&state, &[]);
     register(&server);
     let mut workflows = Vec::new();
     for order in 0..12 {
@@ -189,7 +153,7 @@ fn a_server_killed_mid_run_loses_no_task_and_repeats_none() {
                 }
             }
             server.kill();
-            server = Server::start(&state);
+            server = Server::start(&state, &[]);
             kills += 1;
         }
         let finished = workflows.iter().all(|id| {
