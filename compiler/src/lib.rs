@@ -30,7 +30,15 @@ pub mod source;
 pub mod suggest;
 pub mod suppression;
 pub mod syntax;
+pub mod threads;
 pub mod types;
+
+/// The benchmarks' project generator: large realistic workflows for tests that compare a
+/// parallel path with the sequential one.
+#[cfg(test)]
+#[allow(dead_code)]
+#[path = "../benches/corpus/mod.rs"]
+mod test_corpus;
 
 pub use diagnostic::{Diagnostic, Severity, Span};
 pub use source::{FileId, SourceDb};

@@ -137,10 +137,28 @@ pub fn lower_file(
     is_contract_file: bool,
     text_len: usize,
 ) -> (LoweredFile, Vec<Diagnostic>) {
+    lower_file_with_threads(
+        file,
+        root,
+        is_contract_file,
+        text_len,
+        crate::threads::available(),
+    )
+}
+
+/// [`lower_file`] on at most `threads` threads.
+fn lower_file_with_threads(
+    file: FileId,
+    root: Option<&Node>,
+    is_contract_file: bool,
+    text_len: usize,
+    threads: usize,
+) -> (LoweredFile, Vec<Diagnostic>) {
     let mut lowerer = Lowerer {
         file,
         diagnostics: Vec::new(),
         tasks: Vec::new(),
+        threads,
     };
     let lowered = match root {
         None => {
@@ -237,10 +255,15 @@ pub fn lower_file(
     (lowered, lowerer.diagnostics)
 }
 
+/// Task lists with at least this many tasks are lowered on several threads.
+const PARALLEL_TASKS_MIN: usize = 2_000;
+
 struct Lowerer {
     file: FileId,
     diagnostics: Vec<Diagnostic>,
     tasks: Vec<Task>,
+    /// How many threads a large task list may be lowered on.
+    threads: usize,
 }
 
 impl Lowerer {
@@ -273,7 +296,12 @@ impl Lowerer {
     }
 
     /// Reports keys not in `allowed` (nor `also`), with a did-you-mean.
-    fn check_keys(&mut self, entries: &[Entry], allowed: &[&[&str]], context: &str) {
+    fn check_keys<'entry>(
+        &mut self,
+        entries: impl IntoIterator<Item = &'entry Entry>,
+        allowed: &[&[&str]],
+        context: &str,
+    ) {
         for entry in entries {
             let Some(key) = entry.key.as_str() else {
                 self.wrong_type(&entry.key, "a string key", context);
@@ -1076,7 +1104,18 @@ impl Lowerer {
         let Some(entries) = self.mapping(node, context) else {
             return Vec::new();
         };
+        if self.threads > 1 && entries.len() >= PARALLEL_TASKS_MIN {
+            return self.task_entries_in_parallel(entries, container);
+        }
+        self.task_entries(entries, container)
+    }
+
+    /// Lowers the tasks of a task list.
+    fn task_entries(&mut self, entries: &[Entry], container: Container) -> Vec<TaskId> {
         let mut ids = Vec::with_capacity(entries.len());
+        // At least one task per entry: growing the (large) tasks one doubling at a time would
+        // copy them over and over in a workflow of thousands.
+        self.tasks.reserve(entries.len());
         for entry in entries {
             let Some(name) = self.string(&entry.key, "a task reference name") else {
                 continue;
@@ -1087,6 +1126,52 @@ impl Lowerer {
                 container,
                 entry.key.span.cover(entry.value.span),
             ));
+        }
+        ids
+    }
+
+    /// [`Lowerer::task_entries`] on up to `self.threads` threads: each lowers a run of entries
+    /// with its own lowerer, numbering its tasks from 0; the runs are then appended in order and
+    /// renumbered, so tasks, ids and diagnostics come out exactly as from one thread (lowering a
+    /// task reads nothing outside its own entry).
+    fn task_entries_in_parallel(&mut self, entries: &[Entry], container: Container) -> Vec<TaskId> {
+        let run_length = entries.len().div_ceil(self.threads);
+        let file = self.file;
+        let lower_run = |run: &[Entry]| {
+            let mut lowerer = Lowerer {
+                file,
+                diagnostics: Vec::new(),
+                tasks: Vec::with_capacity(run.len()),
+                threads: 1,
+            };
+            let ids = lowerer.task_entries(run, container);
+            (lowerer, ids)
+        };
+        let mut runs = entries.chunks(run_length);
+        let first = runs.next().unwrap_or_default();
+        let lowered: Vec<(Lowerer, Vec<TaskId>)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = runs
+                .map(|run| scope.spawn(move || lower_run(run)))
+                .collect();
+            let mut lowered = vec![lower_run(first)];
+            for handle in handles {
+                match handle.join() {
+                    Ok(run) => lowered.push(run),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            }
+            lowered
+        });
+        let mut ids = Vec::with_capacity(entries.len());
+        for (lowerer, run_ids) in lowered {
+            let offset = self.tasks.len() as u32;
+            self.tasks.reserve(lowerer.tasks.len());
+            for mut task in lowerer.tasks {
+                task.renumber(offset);
+                self.tasks.push(task);
+            }
+            ids.extend(run_ids.into_iter().map(|id| TaskId(id.0 + offset)));
+            self.diagnostics.extend(lowerer.diagnostics);
         }
         ids
     }
@@ -1244,18 +1329,14 @@ impl Lowerer {
             .copied()
             .filter(|key| !allowed.contains(key))
             .collect();
-        let entries_without_output: Vec<Entry> = entries
-            .iter()
-            .filter(|entry| {
-                (entry.key.as_str() != Some("output") || kind_accepts_output(kind_name))
-                    && !entry
-                        .key
-                        .as_str()
-                        .is_some_and(|key| other_kind_keys.contains(&key))
-            })
-            .cloned()
-            .collect();
-        self.check_keys(&entries_without_output, &[&allowed], &context);
+        let entries_without_output = entries.iter().filter(|entry| {
+            (entry.key.as_str() != Some("output") || kind_accepts_output(kind_name))
+                && !entry
+                    .key
+                    .as_str()
+                    .is_some_and(|key| other_kind_keys.contains(&key))
+        });
+        self.check_keys(entries_without_output, &[&allowed], &context);
         self.common_task_keys(id, entries, kind_name, &context);
         let kind = self.task_kind(id, kind_name, node, &context);
         self.tasks[id.0 as usize].kind = kind;
@@ -2021,6 +2102,40 @@ fn is_quoted_non_string(node: &Node) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn large_task_lists_lower_the_same_on_any_number_of_threads() {
+        let text = crate::test_corpus::workflow(0, 2 * PARALLEL_TASKS_MIN);
+        // A few mistakes, so that diagnostics from several runs are merged too.
+        let text = text
+            .replacen("    worker: step_1\n", "    wroker: step_1\n", 1)
+            .replace(
+                "    description: Step 3000 of",
+                "    descripton: Step 3000 of",
+            );
+        let parsed = crate::syntax::parse(FileId(0), &text);
+        let lower = |threads| {
+            lower_file_with_threads(FileId(0), parsed.root.as_ref(), false, text.len(), threads)
+        };
+        let (sequential, sequential_diagnostics) = lower(1);
+        let LoweredFile::Workflow(workflow) = &sequential else {
+            panic!("not a workflow");
+        };
+        assert!(
+            workflow.roots.len() >= PARALLEL_TASKS_MIN,
+            "{}",
+            workflow.roots.len()
+        );
+        assert!(
+            sequential_diagnostics.len() >= 2,
+            "{sequential_diagnostics:?}"
+        );
+        for threads in [2, 3, 7] {
+            let (parallel, diagnostics) = lower(threads);
+            assert!(parallel == sequential, "{threads} threads");
+            assert_eq!(diagnostics, sequential_diagnostics, "{threads} threads");
+        }
+    }
 
     #[test]
     fn durations() {

@@ -308,6 +308,20 @@ impl TaskKind {
             _ => Vec::new(),
         }
     }
+
+    /// Every nested task list, to renumber (see [`Task::renumber`]).
+    fn bodies_mut(&mut self) -> Vec<&mut Vec<TaskId>> {
+        match self {
+            TaskKind::Switch { cases, default, .. } => cases
+                .iter_mut()
+                .map(|case| &mut case.tasks)
+                .chain(default.as_mut())
+                .collect(),
+            TaskKind::Parallel { branches } => branches.iter_mut().collect(),
+            TaskKind::Loop { body, .. } => vec![body],
+            _ => Vec::new(),
+        }
+    }
 }
 
 /// A task of the workflow.
@@ -365,6 +379,25 @@ pub struct Workflow {
     pub tasks_span: Span,
     pub raw: Option<Node>,
     pub span: Span,
+}
+
+impl Task {
+    /// Adds `offset` to every task id the task holds (its own, its container's, its nested
+    /// lists' and its compensation's): tasks lowered on their own, numbered from 0, are appended
+    /// to a workflow that already has `offset` tasks.
+    pub fn renumber(&mut self, offset: u32) {
+        let shift = |id: &mut TaskId| id.0 += offset;
+        shift(&mut self.id);
+        if let Container::Task { task, .. } = &mut self.container {
+            shift(task);
+        }
+        for list in self.kind.bodies_mut() {
+            list.iter_mut().for_each(shift);
+        }
+        if let Some(compensation) = &mut self.compensate {
+            shift(compensation);
+        }
+    }
 }
 
 impl Workflow {

@@ -148,9 +148,7 @@ fn parallel_map<Item: Sync, Output: Send>(
     items: &[Item],
     work: impl Fn(&Item) -> Output + Sync,
 ) -> Vec<Output> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |count| count.get())
-        .min(items.len().max(1));
+    let threads = crate::threads::available().min(items.len().max(1));
     if threads <= 1 || items.len() < 4 {
         return items.iter().map(work).collect();
     }

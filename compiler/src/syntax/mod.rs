@@ -12,11 +12,14 @@
 
 use std::collections::HashMap;
 
+use rustc_hash::FxHashMap;
 use saphyr_parser::{Event, Parser, ScalarStyle};
 
 use crate::diagnostic::{Diagnostic, Span};
 use crate::rules;
 use crate::source::FileId;
+
+mod pieces;
 
 /// Deepest nesting of collections accepted.
 pub const MAX_DEPTH: usize = 256;
@@ -67,6 +70,15 @@ impl ScalarMap {
             rest: anchors,
             source_end,
         }
+    }
+
+    /// Applies `shift` to every source offset (see `pieces`).
+    fn shift_source_offsets(&mut self, shift: impl Fn(&mut u32)) {
+        shift(&mut self.first.1);
+        for anchor in &mut self.rest {
+            shift(&mut anchor.1);
+        }
+        shift(&mut self.source_end);
     }
 
     /// Source byte offset of value byte offset `offset`.
@@ -297,7 +309,8 @@ enum Frame {
         entries: Vec<Entry>,
         pending_key: Option<Node>,
         anchor: usize,
-        seen: HashMap<String, Span>,
+        /// The keys so far, once the mapping is too large to search them linearly.
+        keys: Option<FxHashMap<String, Span>>,
     },
 }
 
@@ -318,10 +331,13 @@ pub fn is_well_formed(text: &str) -> bool {
 }
 
 /// Parses `text` into a spanned tree, collecting diagnostics.
+///
+/// Large files whose bulk is one block mapping (a workflow's `tasks:`) are parsed in pieces on
+/// several threads ([`pieces`]); the result is the one the sequential parse gives.
 pub fn parse(file: FileId, text: &str) -> Parsed {
-    let mut parsed = Parsed::default();
     if text.as_bytes().contains(&0) {
         let offset = text.bytes().position(|byte| byte == 0).unwrap_or(0);
+        let mut parsed = Parsed::default();
         parsed.diagnostics.push(
             Diagnostic::new(
                 &rules::yaml_limits::RULE,
@@ -334,19 +350,61 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
         );
         return parsed;
     }
-    let positions = CharToByte::new(text);
-    let mut parser = Parser::new_from_str(text);
+    if let Some(parsed) = pieces::parse_in_pieces(file, text, crate::threads::available()) {
+        return parsed;
+    }
+    build(file, text, Piece::whole(text)).parsed
+}
+
+/// The part of a text one parser reads: `text[start..end]`, whose root node sits `depth`
+/// collections deep in the whole document.
+#[derive(Debug, Clone, Copy)]
+struct Piece {
+    start: usize,
+    end: usize,
+    depth: usize,
+}
+
+impl Piece {
+    fn whole(text: &str) -> Piece {
+        Piece {
+            start: 0,
+            end: text.len(),
+            depth: 0,
+        }
+    }
+}
+
+/// A tree built from one piece, and what the piece used that a split parse cannot reproduce.
+struct Built {
+    parsed: Parsed,
+    /// An alias was expanded (its budget is shared by the whole file).
+    used_aliases: bool,
+}
+
+/// Builds the tree of `piece` of `text`. Spans are byte offsets into the whole `text`.
+fn build(file: FileId, text: &str, piece: Piece) -> Built {
+    let mut parsed = Parsed::default();
+    let slice = &text[piece.start..piece.end];
+    let positions = CharToByte::new(slice);
+    let byte = |char_index: usize| piece.start + positions.byte(char_index);
+    let mut parser = Parser::new_from_str(slice);
     let mut stack: Vec<Frame> = Vec::new();
     let mut anchors: HashMap<usize, Node> = HashMap::new();
     let mut alias_budget = MAX_ALIAS_NODES;
+    let mut used_aliases = false;
     let mut documents = 0usize;
     let mut finished: Option<Node> = None;
+    let stop = |parsed: Parsed, used_aliases: bool| Built {
+        parsed,
+        used_aliases,
+    };
 
     while let Some(event) = parser.next_event() {
         let (event, span) = match event {
             Ok(pair) => pair,
             Err(error) => {
-                let offset = positions.byte(error.marker().index());
+                let offset = byte(error.marker().index());
                 let end = crate::source::clamp_to_char_boundary(text, offset + 1).max(offset);
                 let end = if end == offset {
                     next_char_boundary(text, offset)
@@ -374,11 +432,11 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
                 };
                 parsed.diagnostics.push(diagnostic);
                 parsed.root = None;
-                return parsed;
+                return stop(parsed, used_aliases);
             }
         };
-        let start = positions.byte(span.start.index());
-        let end = positions.byte(span.end.index()).max(start);
+        let start = byte(span.start.index());
+        let end = byte(span.end.index()).max(start);
         let node = match event {
             Event::StreamStart | Event::StreamEnd | Event::Nothing | Event::DocumentEnd => continue,
             Event::DocumentStart(_) => {
@@ -401,7 +459,7 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
                 continue;
             }
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
-                if stack.len() >= MAX_DEPTH {
+                if stack.len() + piece.depth >= MAX_DEPTH {
                     parsed.diagnostics.push(
                         Diagnostic::new(
                             &rules::yaml_limits::RULE,
@@ -413,7 +471,7 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
                         .with_help("flatten the structure"),
                     );
                     parsed.root = None;
-                    return parsed;
+                    return stop(parsed, used_aliases);
                 }
                 if matches!(event, Event::SequenceStart(..)) {
                     stack.push(Frame::Sequence {
@@ -427,7 +485,7 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
                         entries: Vec::new(),
                         pending_key: None,
                         anchor,
-                        seen: HashMap::new(),
+                        keys: None,
                     });
                 }
                 continue;
@@ -486,6 +544,7 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
                 let Some(target) = anchors.get(&anchor) else {
                     continue;
                 };
+                used_aliases = true;
                 let size = node_count(target);
                 if size > alias_budget {
                     parsed.diagnostics.push(
@@ -501,7 +560,7 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
                         .with_help("write the structure out instead of nesting aliases"),
                     );
                     parsed.root = None;
-                    return parsed;
+                    return stop(parsed, used_aliases);
                 }
                 alias_budget -= size;
                 target.clone()
@@ -514,27 +573,25 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
             Some(Frame::Mapping {
                 entries,
                 pending_key,
-                seen,
+                keys,
                 ..
             }) => match pending_key.take() {
                 None => *pending_key = Some(node),
                 Some(key) => {
-                    if let Some(name) = key.as_str() {
-                        if let Some(first) = seen.get(name) {
-                            parsed.diagnostics.push(
-                                Diagnostic::new(
-                                    &rules::duplicate_key::RULE,
-                                    file,
-                                    key.span,
-                                    format!("duplicate key `{name}`"),
-                                )
-                                .with_label("repeated here")
-                                .with_secondary(file, *first, "first defined here")
-                                .with_help("remove one of the two entries; YAML keeps only one"),
-                            );
-                        } else {
-                            seen.insert(name.to_string(), key.span);
-                        }
+                    if let Some(name) = key.as_str()
+                        && let Some(first) = first_key_span(entries, keys, name, key.span)
+                    {
+                        parsed.diagnostics.push(
+                            Diagnostic::new(
+                                &rules::duplicate_key::RULE,
+                                file,
+                                key.span,
+                                format!("duplicate key `{name}`"),
+                            )
+                            .with_label("repeated here")
+                            .with_secondary(file, first, "first defined here")
+                            .with_help("remove one of the two entries; YAML keeps only one"),
+                        );
                     }
                     entries.push(Entry { key, value: node });
                 }
@@ -542,7 +599,43 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
         }
     }
     parsed.root = finished;
-    parsed
+    stop(parsed, used_aliases)
+}
+
+/// Mappings with more entries than this index their keys in a hash map; smaller ones (nearly
+/// all) are searched linearly, which allocates nothing.
+const LINEAR_KEY_SEARCH_MAX: usize = 16;
+
+/// The span of the earlier key `name` of a mapping whose `entries` are built so far, or `None`
+/// (and `name` is remembered, at `span`) when it is new.
+fn first_key_span(
+    entries: &[Entry],
+    keys: &mut Option<FxHashMap<String, Span>>,
+    name: &str,
+    span: Span,
+) -> Option<Span> {
+    if keys.is_none() && entries.len() < LINEAR_KEY_SEARCH_MAX {
+        return entries
+            .iter()
+            .find(|entry| entry.key.as_str() == Some(name))
+            .map(|entry| entry.key.span);
+    }
+    let index = keys.get_or_insert_with(|| {
+        let mut index = FxHashMap::default();
+        for entry in entries {
+            if let Some(earlier) = entry.key.as_str() {
+                index.entry(earlier.to_string()).or_insert(entry.key.span);
+            }
+        }
+        index
+    });
+    match index.get(name) {
+        Some(first) => Some(*first),
+        None => {
+            index.insert(name.to_string(), span);
+            None
+        }
+    }
 }
 
 fn next_char_boundary(text: &str, offset: usize) -> usize {
