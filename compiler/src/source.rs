@@ -4,7 +4,7 @@
 //! lines and columns (UTF-8 bytes, UTF-16 code units, or characters) for the renderers and the
 //! language server, which are the only places that need them.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
@@ -19,7 +19,16 @@ pub struct FileId(pub u32);
 pub struct SourceFile {
     pub path: String,
     pub text: Arc<str>,
-    pub line_index: LineIndex,
+    /// Built on first use: only diagnostics and the language server need lines, and a clean
+    /// `wfc compile` of a large file should not pay for indexing it.
+    line_index: OnceLock<LineIndex>,
+}
+
+impl SourceFile {
+    /// The line index of the text.
+    pub fn line_index(&self) -> &LineIndex {
+        self.line_index.get_or_init(|| LineIndex::new(&self.text))
+    }
 }
 
 /// All files of one analysis run. Files are only ever added, so a [`FileId`] stays valid.
@@ -34,13 +43,11 @@ impl SourceDb {
     }
 
     pub fn add(&mut self, path: impl Into<String>, text: impl Into<Arc<str>>) -> FileId {
-        let text = text.into();
-        let line_index = LineIndex::new(&text);
         let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
         self.files.push(SourceFile {
             path: path.into(),
-            text,
-            line_index,
+            text: text.into(),
+            line_index: OnceLock::new(),
         });
         id
     }

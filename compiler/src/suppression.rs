@@ -83,7 +83,7 @@ pub fn apply(sources: &SourceDb, config: &Config, diagnostics: &mut Vec<Diagnost
             let Some(source) = sources.get(diagnostic.file) else {
                 return true;
             };
-            let line = source.line_index.line_of(diagnostic.span.start as usize);
+            let line = source.line_index().line_of(diagnostic.span.start as usize);
             !suppressions.suppresses(line, diagnostic.code)
         });
     }

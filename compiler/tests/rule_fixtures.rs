@@ -266,15 +266,16 @@ fn check_mocks(
 /// Where a diagnostic starts and ends, in the terms of the annotations.
 fn position(sources: &SourceDb, diagnostic: &Diagnostic) -> Expected {
     let source = sources.get(diagnostic.file).expect("file");
-    let start = source.line_index.line_column(
+    let start = source.line_index().line_column(
         &source.text,
         diagnostic.span.start as usize,
         ColumnUnit::Char,
     );
-    let end =
-        source
-            .line_index
-            .line_column(&source.text, diagnostic.span.end as usize, ColumnUnit::Char);
+    let end = source.line_index().line_column(
+        &source.text,
+        diagnostic.span.end as usize,
+        ColumnUnit::Char,
+    );
     let end_column = if diagnostic.span.is_empty() {
         start.column as usize + 1
     } else if end.line == start.line {

@@ -66,9 +66,9 @@ fn touches_only_short_lines(sources: &SourceDb, diagnostic: &Diagnostic) -> bool
         let Some(source) = sources.get(file) else {
             continue;
         };
-        let first = source.line_index.line_of(span.start as usize);
-        let last = source.line_index.line_of(span.end as usize);
-        if (first..=last).any(|line| source.line_index.line_length(line) > MAXIMUM_SNIPPET_LINE) {
+        let first = source.line_index().line_of(span.start as usize);
+        let last = source.line_index().line_of(span.end as usize);
+        if (first..=last).any(|line| source.line_index().line_length(line) > MAXIMUM_SNIPPET_LINE) {
             return false;
         }
     }

@@ -145,11 +145,12 @@ pub fn region(sources: &SourceDb, file: FileId, span: Span) -> Region {
         };
     };
     let span = clamp_span(&source.text, span);
-    let start = source
-        .line_index
-        .line_column(&source.text, span.start as usize, ColumnUnit::Char);
+    let start =
+        source
+            .line_index()
+            .line_column(&source.text, span.start as usize, ColumnUnit::Char);
     let end = source
-        .line_index
+        .line_index()
         .line_column(&source.text, span.end as usize, ColumnUnit::Char);
     Region {
         line: start.line,
@@ -164,10 +165,10 @@ pub(crate) fn line_text(sources: &SourceDb, file: FileId, offset: u32) -> &str {
     let Some(source) = sources.get(file) else {
         return "";
     };
-    let line = source.line_index.line_of(offset as usize);
-    let start = source.line_index.line_start(line).unwrap_or(0);
+    let line = source.line_index().line_of(offset as usize);
+    let start = source.line_index().line_start(line).unwrap_or(0);
     let end = source
-        .line_index
+        .line_index()
         .line_start(line + 1)
         .unwrap_or(source.text.len());
     source
