@@ -8,6 +8,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use rustc_hash::{FxHashMap, FxHashSet};
+
 use petgraph::graph::{DiGraph, NodeIndex};
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Span};
@@ -509,26 +511,52 @@ pub struct WorkflowChecker<'workflow> {
     /// Reports, or only infers types (for signatures) when false.
     reporting: bool,
     pub diagnostics: Vec<Diagnostic>,
-    by_name: HashMap<&'workflow str, TaskId>,
+    by_name: FxHashMap<&'workflow str, TaskId>,
     /// Reference names of tasks nested in raw Conductor JSON, mapped to the raw task holding them.
-    raw_refs: HashMap<String, TaskId>,
+    raw_refs: FxHashMap<String, TaskId>,
     inputs: ObjectType,
     variables: ObjectType,
     outputs: Type,
     edges: Vec<Edge>,
     compensation_reads: Vec<(TaskId, TaskId, Span)>,
-    used_inputs: HashSet<String>,
+    used_inputs: FxHashSet<String>,
     all_inputs_used: bool,
-    used_variables: HashSet<String>,
-    read_outputs: HashSet<TaskId>,
-    declared_task_outputs: HashMap<TaskId, Type>,
+    used_variables: FxHashSet<String>,
+    read_outputs: FxHashSet<TaskId>,
+    declared_task_outputs: FxHashMap<TaskId, Type>,
     /// Output types already computed (they do not depend on the reader).
-    output_types: HashMap<TaskId, std::rc::Rc<Type>>,
+    output_types: FxHashMap<TaskId, std::sync::Arc<Type>>,
+    /// Syntax check results of JavaScript by (mode, interpolated) and text: generated and
+    /// copy-pasted workflows repeat the same scripts, and QuickJS costs tens of microseconds each.
+    javascript_results: FxHashMap<
+        (crate::javascript::ScriptMode, bool, String),
+        Result<(), crate::javascript::ScriptError>,
+    >,
+    /// Syntax check results of jq programs by text, for the same reason.
+    jq_results: FxHashMap<String, Result<(), crate::jq::JqError>>,
     /// Set when an expression could not be parsed: anything may have been meant to be read.
     opaque_reads: bool,
     /// Typed reads of task data, for [`TaskGraph::reads`].
     reads: Vec<DataRead>,
+    /// Set on the checkers of a parallel check (see [`WorkflowChecker::check_tasks`]): record in
+    /// `output_type_fills` what computing each cached output type added.
+    records_output_type_fills: bool,
+    output_type_fills: Vec<OutputTypeFill>,
 }
+
+/// What computing (and caching) one task's output type added to the edges and compensation
+/// reads. A checker of a later chunk of tasks computes again output types that a sequential
+/// check finds in its cache; these ranges are what it then added twice.
+#[derive(Debug, Clone)]
+struct OutputTypeFill {
+    target: TaskId,
+    edges: std::ops::Range<usize>,
+    compensation_reads: std::ops::Range<usize>,
+}
+
+/// Tasks below which a workflow's tasks are checked on one thread: starting threads costs more
+/// than checking a few hundred tasks, and editors and tests check small files.
+const MINIMUM_TASKS_FOR_PARALLEL_CHECK: usize = 1024;
 
 impl<'workflow> WorkflowChecker<'workflow> {
     pub fn new(
@@ -544,21 +572,25 @@ impl<'workflow> WorkflowChecker<'workflow> {
             file: workflow.file,
             reporting,
             diagnostics: Vec::new(),
-            by_name: HashMap::new(),
-            raw_refs: HashMap::new(),
+            by_name: FxHashMap::default(),
+            raw_refs: FxHashMap::default(),
             inputs: ObjectType::default(),
             variables: ObjectType::default(),
             outputs: Type::Any,
             edges: Vec::new(),
             compensation_reads: Vec::new(),
-            used_inputs: HashSet::new(),
+            used_inputs: FxHashSet::default(),
             all_inputs_used: false,
-            used_variables: HashSet::new(),
-            read_outputs: HashSet::new(),
-            declared_task_outputs: HashMap::new(),
-            output_types: HashMap::new(),
+            used_variables: FxHashSet::default(),
+            read_outputs: FxHashSet::default(),
+            declared_task_outputs: FxHashMap::default(),
+            output_types: FxHashMap::default(),
+            javascript_results: FxHashMap::default(),
+            jq_results: FxHashMap::default(),
             opaque_reads: false,
             reads: Vec::new(),
+            records_output_type_fills: false,
+            output_type_fills: Vec::new(),
         };
         checker.prepare();
         checker
@@ -655,7 +687,7 @@ impl<'workflow> WorkflowChecker<'workflow> {
                 }
             }
         }
-        let mut raw_spans: HashMap<String, Span> = HashMap::new();
+        let mut raw_spans: FxHashMap<String, Span> = FxHashMap::default();
         for task in &workflow.tasks {
             let raw = match &task.kind {
                 TaskKind::Raw { fields, .. } => Some(fields),
@@ -702,7 +734,7 @@ impl<'workflow> WorkflowChecker<'workflow> {
         // Variables: `variables:` literals and every `set:` value (types inferred without reporting).
         let mut fields: Vec<Field> = Vec::new();
         // Position of each variable in `fields`: workflows can set thousands of them.
-        let mut positions: HashMap<String, usize> = HashMap::new();
+        let mut positions: FxHashMap<String, usize> = FxHashMap::default();
         let mut add_variable =
             |fields: &mut Vec<Field>, name: &Spanned<String>, ty: Type, file: FileId| {
                 match positions.get(&name.value) {
@@ -778,12 +810,21 @@ impl<'workflow> WorkflowChecker<'workflow> {
     }
 
     /// Runs every check and also returns the task graph the planner lowers to forks and joins.
-    pub fn check_with_graph(mut self) -> (Vec<Diagnostic>, TaskGraph) {
+    pub fn check_with_graph(self) -> (Vec<Diagnostic>, TaskGraph) {
+        let chunks = if self.workflow.tasks.len() >= MINIMUM_TASKS_FOR_PARALLEL_CHECK {
+            std::thread::available_parallelism().map_or(1, |count| count.get())
+        } else {
+            1
+        };
+        self.check_with_graph_in_chunks(chunks)
+    }
+
+    /// [`WorkflowChecker::check_with_graph`] with the tasks checked in `chunks` parallel parts
+    /// (1: sequentially). The result is the same for any number of chunks.
+    fn check_with_graph_in_chunks(mut self, chunks: usize) -> (Vec<Diagnostic>, TaskGraph) {
         let workflow = self.workflow;
         self.check_workflow_fields();
-        for task in &workflow.tasks {
-            self.check_task(task);
-        }
+        self.check_tasks(chunks);
         // Initial variable values may not read tasks.
         for (_, value) in &workflow.variables {
             self.check_value(value, None, Reader::Initial, "a variable's initial value");
@@ -931,6 +972,132 @@ impl<'workflow> WorkflowChecker<'workflow> {
     pub fn task_input_type(&mut self, task: TaskId) -> Type {
         self.reporting = false;
         self.input_type(task)
+    }
+
+    // ----- parallel checking ------------------------------------------------------------------
+
+    /// Checks every task, in `chunks` contiguous parts of the task list checked in parallel.
+    ///
+    /// Checking a task reads what [`WorkflowChecker::prepare`] resolved (names, declared types,
+    /// variables) and only adds to accumulators: diagnostics, edges, reads (appended in task
+    /// order), used inputs, variables and outputs (sets), flags. Each part is checked by a
+    /// [`fork`](WorkflowChecker::fork) of this checker (the first by this checker itself) and the
+    /// results are appended in task order, which gives what a sequential check gives. The one
+    /// difference is the output type cache: a later part computes output types an earlier part
+    /// already cached, and computing one may add edges (a loop's `items` expressions); those are
+    /// dropped when the part is merged (see [`OutputTypeFill`]).
+    fn check_tasks(&mut self, chunks: usize) {
+        let tasks = &self.workflow.tasks;
+        if chunks <= 1 || tasks.len() < 2 {
+            for task in tasks {
+                self.check_task(task);
+            }
+            return;
+        }
+        let chunk_size = tasks.len().div_ceil(chunks);
+        let mut parts = tasks.chunks(chunk_size);
+        let first = parts.next().unwrap_or_default();
+        let forks: Vec<(WorkflowChecker<'workflow>, &'workflow [Task])> =
+            parts.map(|part| (self.fork(), part)).collect();
+        let checked: Vec<WorkflowChecker<'workflow>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = forks
+                .into_iter()
+                .map(|(mut fork, part)| {
+                    scope.spawn(move || {
+                        for task in part {
+                            fork.check_task(task);
+                        }
+                        fork
+                    })
+                })
+                .collect();
+            for task in first {
+                self.check_task(task);
+            }
+            handles
+                .into_iter()
+                .map(|handle| {
+                    handle
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
+                .collect()
+        });
+        for fork in checked {
+            self.absorb(fork);
+        }
+    }
+
+    /// A checker with this one's resolved names and types and empty accumulators, for
+    /// [`WorkflowChecker::check_tasks`].
+    fn fork(&self) -> WorkflowChecker<'workflow> {
+        WorkflowChecker {
+            workflow: self.workflow,
+            scope: self.scope,
+            source: self.source,
+            file: self.file,
+            reporting: self.reporting,
+            diagnostics: Vec::new(),
+            by_name: self.by_name.clone(),
+            raw_refs: self.raw_refs.clone(),
+            inputs: self.inputs.clone(),
+            variables: self.variables.clone(),
+            outputs: self.outputs.clone(),
+            edges: Vec::new(),
+            compensation_reads: Vec::new(),
+            used_inputs: FxHashSet::default(),
+            all_inputs_used: false,
+            used_variables: FxHashSet::default(),
+            read_outputs: FxHashSet::default(),
+            declared_task_outputs: self.declared_task_outputs.clone(),
+            // What `prepare` cached is cached for every part, as it is sequentially.
+            output_types: self.output_types.clone(),
+            javascript_results: FxHashMap::default(),
+            jq_results: FxHashMap::default(),
+            opaque_reads: false,
+            reads: Vec::new(),
+            records_output_type_fills: true,
+            output_type_fills: Vec::new(),
+        }
+    }
+
+    /// Appends what a fork found after what this checker found (see
+    /// [`WorkflowChecker::check_tasks`]).
+    fn absorb(&mut self, fork: WorkflowChecker<'workflow>) {
+        // Output types this checker had cached were not computed again sequentially: drop what
+        // computing them again added.
+        let mut dropped_edges = vec![false; fork.edges.len()];
+        let mut dropped_compensation_reads = vec![false; fork.compensation_reads.len()];
+        for fill in &fork.output_type_fills {
+            if self.output_types.contains_key(&fill.target) {
+                dropped_edges[fill.edges.clone()].fill(true);
+                dropped_compensation_reads[fill.compensation_reads.clone()].fill(true);
+            }
+        }
+        self.edges.extend(
+            fork.edges
+                .into_iter()
+                .zip(dropped_edges)
+                .filter(|(_, dropped)| !dropped)
+                .map(|(edge, _)| edge),
+        );
+        self.compensation_reads.extend(
+            fork.compensation_reads
+                .into_iter()
+                .zip(dropped_compensation_reads)
+                .filter(|(_, dropped)| !dropped)
+                .map(|(read, _)| read),
+        );
+        for (target, ty) in fork.output_types {
+            self.output_types.entry(target).or_insert(ty);
+        }
+        self.diagnostics.extend(fork.diagnostics);
+        self.reads.extend(fork.reads);
+        self.used_inputs.extend(fork.used_inputs);
+        self.used_variables.extend(fork.used_variables);
+        self.read_outputs.extend(fork.read_outputs);
+        self.all_inputs_used |= fork.all_inputs_used;
+        self.opaque_reads |= fork.opaque_reads;
     }
 
     // ----- workflow-level fields ------------------------------------------------------------
@@ -1569,14 +1736,13 @@ impl<'workflow> WorkflowChecker<'workflow> {
             };
             match contract.field(key) {
                 Some(field) => {
-                    let expected = if field.optional {
-                        field.ty.clone().optional()
-                    } else {
-                        field.ty.clone()
+                    let expected = Expected {
+                        ty: &field.ty,
+                        optional: field.optional,
                     };
-                    self.check_value(
+                    self.check_value_against(
                         &entry.value,
-                        Some(&expected),
+                        Some(expected),
                         reader,
                         &format!("input `{key}` of {what}"),
                     );
@@ -1987,10 +2153,18 @@ impl<'workflow> WorkflowChecker<'workflow> {
         let Some(scalar) = node.as_scalar() else {
             return;
         };
-        let result = if interpolated {
-            crate::javascript::check_interpolated_syntax(&scalar.value, mode)
-        } else {
-            crate::javascript::check_syntax(&scalar.value, mode)
+        let key = (mode, interpolated, scalar.value.clone());
+        let result = match self.javascript_results.get(&key) {
+            Some(result) => result.clone(),
+            None => {
+                let result = if interpolated {
+                    crate::javascript::check_interpolated_syntax(&scalar.value, mode)
+                } else {
+                    crate::javascript::check_syntax(&scalar.value, mode)
+                };
+                self.javascript_results.insert(key, result.clone());
+                result
+            }
         };
         if let Err(error) = result {
             let start = crate::source::clamp_to_char_boundary(&scalar.value, error.offset);
@@ -2023,7 +2197,15 @@ impl<'workflow> WorkflowChecker<'workflow> {
         let Some(scalar) = node.as_scalar() else {
             return;
         };
-        if let Err(error) = crate::jq::check_syntax(&scalar.value) {
+        let result = match self.jq_results.get(scalar.value.as_str()) {
+            Some(result) => result.clone(),
+            None => {
+                let result = crate::jq::check_syntax(&scalar.value);
+                self.jq_results.insert(scalar.value.clone(), result.clone());
+                result
+            }
+        };
+        if let Err(error) = result {
             let start = crate::source::clamp_to_char_boundary(&scalar.value, error.range.start);
             let end =
                 crate::source::clamp_to_char_boundary(&scalar.value, error.range.end.max(start));
@@ -2124,18 +2306,33 @@ impl<'workflow> WorkflowChecker<'workflow> {
 
     /// Checks a value against an expected type (or only resolves its expressions if `None`).
     fn check_value(&mut self, node: &Node, expected: Option<&Type>, reader: Reader, what: &str) {
-        let mut pending: Vec<(&Node, Option<Type>, String)> =
-            vec![(node, expected.cloned(), String::new())];
+        let expected = expected.map(|ty| Expected {
+            ty,
+            optional: false,
+        });
+        self.check_value_against(node, expected, reader, what);
+    }
+
+    /// [`WorkflowChecker::check_value`] with the expected type borrowed and possibly marked
+    /// optional: a contract's types are read, never cloned, for every value checked against them.
+    fn check_value_against(
+        &mut self,
+        node: &Node,
+        expected: Option<Expected<'_>>,
+        reader: Reader,
+        what: &str,
+    ) {
+        let mut pending: Vec<(&Node, Option<Expected<'_>>, String)> =
+            vec![(node, expected, String::new())];
         while let Some((node, expected, path)) = pending.pop() {
-            let expected_structure = expected
-                .as_ref()
-                .map(|ty| ty.required().structure().clone());
+            // `T?` and `T` have the same structure.
+            let expected_structure = expected.map(|expected| expected.ty.required().structure());
             match &node.kind {
                 NodeKind::Scalar(scalar) => {
                     let found = self.scalar_type(node, scalar, reader, true);
-                    let Some(expected) = &expected else { continue };
+                    let Some(expected) = expected else { continue };
                     if let ScalarValue::Literal(text) = &found
-                        && let Some(Type::Enum(values)) = &expected_structure
+                        && let Some(Type::Enum(values)) = expected_structure
                     {
                         if !values.contains(text) {
                             let mut diagnostic = Diagnostic::new(
@@ -2160,26 +2357,27 @@ impl<'workflow> WorkflowChecker<'workflow> {
                         continue;
                     }
                     let found_type = found.into_type();
-                    if let Err(mismatch) = assignable(&found_type, expected) {
+                    if let Err(mismatch) = expected.assignable_from(&found_type) {
                         let context = with_path(what, &path);
+                        let expected = expected.to_type();
                         self.report_mismatch(
                             reader,
                             node.span,
                             Some(node),
                             &mismatch,
                             &found_type,
-                            expected,
+                            &expected,
                             &context,
                             None,
                         );
                     }
                 }
-                NodeKind::Sequence(items) => match &expected_structure {
+                NodeKind::Sequence(items) => match expected_structure {
                     Some(Type::List(item)) => {
                         for (index, element) in items.iter().enumerate() {
                             pending.push((
                                 element,
-                                Some((**item).clone()),
+                                Some(Expected::required(item)),
                                 format!("{path}[{index}]"),
                             ));
                         }
@@ -2190,11 +2388,11 @@ impl<'workflow> WorkflowChecker<'workflow> {
                         }
                     }
                     Some(_) => {
-                        if let Some(expected) = &expected {
+                        if let Some(expected) = expected {
                             self.report_collection_mismatch(
                                 reader,
                                 node,
-                                expected,
+                                &expected.to_type(),
                                 &with_path(what, &path),
                             );
                         }
@@ -2203,17 +2401,14 @@ impl<'workflow> WorkflowChecker<'workflow> {
                         }
                     }
                 },
-                NodeKind::Mapping(entries) => match &expected_structure {
+                NodeKind::Mapping(entries) => match expected_structure {
                     Some(Type::Object(object)) => {
                         for entry in entries {
                             let key = entry.key.as_str().unwrap_or_default();
                             let field = object.field(key);
-                            let field_type = field.map(|field| {
-                                if field.optional {
-                                    field.ty.clone().optional()
-                                } else {
-                                    field.ty.clone()
-                                }
+                            let field_type = field.map(|field| Expected {
+                                ty: &field.ty,
+                                optional: field.optional,
                             });
                             pending.push((&entry.value, field_type, format!("{path}.{key}")));
                         }
@@ -2247,7 +2442,7 @@ impl<'workflow> WorkflowChecker<'workflow> {
                             let key = entry.key.as_str().unwrap_or_default();
                             pending.push((
                                 &entry.value,
-                                Some((**value_type).clone()),
+                                Some(Expected::required(value_type)),
                                 format!("{path}.{key}"),
                             ));
                         }
@@ -2258,11 +2453,11 @@ impl<'workflow> WorkflowChecker<'workflow> {
                         }
                     }
                     Some(_) => {
-                        if let Some(expected) = &expected {
+                        if let Some(expected) = expected {
                             self.report_collection_mismatch(
                                 reader,
                                 node,
-                                expected,
+                                &expected.to_type(),
                                 &with_path(what, &path),
                             );
                         }
@@ -2617,12 +2812,11 @@ impl<'workflow> WorkflowChecker<'workflow> {
                     return Type::Any;
                 };
                 let rest = &segments[1..];
-                match name.as_str() {
+                match name {
                     "input" => {
                         match rest.first().map(kind_of) {
                             Some(SegmentKind::Field(input)) => {
-                                self.used_inputs.insert(input.clone());
-                                let input = &input;
+                                self.used_inputs.insert(input.to_string());
                                 if self.inputs.field(input).is_none() && !self.inputs.open {
                                     let mut diagnostic = Diagnostic::new(
                                         &rules::unknown_input::RULE,
@@ -2659,13 +2853,17 @@ impl<'workflow> WorkflowChecker<'workflow> {
                             }
                             _ => self.all_inputs_used = true,
                         }
-                        let inputs = Type::Object(self.inputs.clone());
-                        self.follow(&inputs, rest, "workflow.input", &span_of)
+                        // Taken, not cloned, like the variables below.
+                        let inputs = Type::Object(std::mem::take(&mut self.inputs));
+                        let ty = self.follow(&inputs, rest, ("workflow", "input"), &span_of);
+                        if let Type::Object(inputs) = inputs {
+                            self.inputs = inputs;
+                        }
+                        ty
                     }
                     "variables" => {
                         if let Some(SegmentKind::Field(variable)) = rest.first().map(kind_of) {
-                            self.used_variables.insert(variable.clone());
-                            let variable = &variable;
+                            self.used_variables.insert(variable.to_string());
                             if self.variables.field(variable).is_none() {
                                 let mut diagnostic = Diagnostic::new(
                                     &rules::unknown_variable::RULE,
@@ -2700,7 +2898,7 @@ impl<'workflow> WorkflowChecker<'workflow> {
                         // read each of them.
                         let variables = Type::Object(std::mem::take(&mut self.variables));
                         // A variable may not be set yet when it is read.
-                        let ty = self.follow(&variables, rest, "workflow.variables", &span_of);
+                        let ty = self.follow(&variables, rest, ("workflow", "variables"), &span_of);
                         if let Type::Object(variables) = variables {
                             self.variables = variables;
                         }
@@ -2708,7 +2906,7 @@ impl<'workflow> WorkflowChecker<'workflow> {
                     }
                     "output" => {
                         let outputs = self.outputs.clone();
-                        self.follow(&outputs, rest, "workflow.output", &span_of)
+                        self.follow(&outputs, rest, ("workflow", "output"), &span_of)
                     }
                     "secrets" | "env" => {
                         if rest.is_empty() {
@@ -2718,7 +2916,7 @@ impl<'workflow> WorkflowChecker<'workflow> {
                         }
                     }
                     other => match workflow_metadata_type(other) {
-                        Some(ty) => self.follow(&ty, rest, &format!("workflow.{other}"), &span_of),
+                        Some(ty) => self.follow(&ty, rest, ("workflow", other), &span_of),
                         None => {
                             let diagnostic = unknown_field(
                                 Diagnostic::new(
@@ -2794,20 +2992,18 @@ impl<'workflow> WorkflowChecker<'workflow> {
                         break 'read Type::Any;
                     };
                     let rest = &segments[1..];
-                    let ty = match field.as_str() {
+                    let ty = match field {
                         "output" => {
                             self.read_outputs.insert(target);
                             let output = self.cached_output_type(target);
-                            self.follow(&output, rest, &format!("{name}.output"), &span_of)
+                            self.follow(&output, rest, (name, "output"), &span_of)
                         }
                         "input" => {
                             let input = self.input_type(target);
-                            self.follow(&input, rest, &format!("{name}.input"), &span_of)
+                            self.follow(&input, rest, (name, "input"), &span_of)
                         }
                         other => match task_metadata_type(other) {
-                            Some(ty) => {
-                                self.follow(&ty, rest, &format!("{name}.{other}"), &span_of)
-                            }
+                            Some(ty) => self.follow(&ty, rest, (name, other), &span_of),
                             None => {
                                 let diagnostic = unknown_field(
                                     Diagnostic::new(
@@ -2852,15 +3048,30 @@ impl<'workflow> WorkflowChecker<'workflow> {
         &mut self,
         start: &Type,
         segments: &[Segment],
-        prefix: &str,
+        prefix: (&str, &str),
         span_of: &dyn Fn(&std::ops::Range<usize>) -> Span,
     ) -> Type {
+        // `prefix` and the segments followed so far, as written in messages (`task.output.a[0]`);
+        // built only for a diagnostic.
+        let describe = |followed: usize| -> String {
+            let mut described = format!("{}.{}", prefix.0, prefix.1);
+            for segment in &segments[..followed] {
+                match kind_of(segment) {
+                    SegmentKind::Field(name) => {
+                        described.push('.');
+                        described.push_str(name);
+                    }
+                    SegmentKind::Index(index) => described.push_str(&format!("[{index}]")),
+                    _ => described.push_str("[*]"),
+                }
+            }
+            described
+        };
         // Only the type reached so far is owned; the start (often a whole contract output) is
         // never cloned.
         let mut owned: Option<Type> = None;
         let mut optional = false;
-        let mut described = prefix.to_string();
-        for segment in segments {
+        for (followed, segment) in segments.iter().enumerate() {
             let current: &Type = owned.as_ref().unwrap_or(start);
             if current.is_optional() {
                 optional = true;
@@ -2888,7 +3099,7 @@ impl<'workflow> WorkflowChecker<'workflow> {
                             &rules::unknown_field::RULE,
                             self.file,
                             span_of(&segment.range()),
-                            format!("`{described}` has no field `{name}`"),
+                            format!("`{}` has no field `{name}`", describe(followed)),
                         );
                         diagnostic = match suggest::closest(name, object.fields.iter().map(|field| field.name.as_str())) {
                             Some(candidate) => diagnostic.with_label(format!("did you mean `{candidate}`?")).with_replacement(format!("use `{candidate}`"), candidate),
@@ -2913,6 +3124,7 @@ impl<'workflow> WorkflowChecker<'workflow> {
                 (SegmentKind::Wildcard, Type::Object(_)) => Type::List(Box::new(Type::Any)),
                 (SegmentKind::Complex | SegmentKind::Dynamic, _) => return Type::Any,
                 (kind, other) => {
+                    let described = describe(followed);
                     let message = match kind {
                         SegmentKind::Field(name) => format!("`{described}` has no field `{name}`"),
                         _ => format!("`{described}` is not a list"),
@@ -2928,11 +3140,6 @@ impl<'workflow> WorkflowChecker<'workflow> {
                     return Type::Error;
                 }
             };
-            described.push_str(&match &segment_kind {
-                SegmentKind::Field(name) => format!(".{name}"),
-                SegmentKind::Index(index) => format!("[{index}]"),
-                _ => "[*]".to_string(),
-            });
             owned = Some(next);
         }
         let current = owned.unwrap_or_else(|| start.clone());
@@ -2944,11 +3151,23 @@ impl<'workflow> WorkflowChecker<'workflow> {
     }
 
     /// The output type of a task, computed once.
-    fn cached_output_type(&mut self, target: TaskId) -> std::rc::Rc<Type> {
+    fn cached_output_type(&mut self, target: TaskId) -> std::sync::Arc<Type> {
         if let Some(ty) = self.output_types.get(&target) {
             return ty.clone();
         }
-        let ty = std::rc::Rc::new(self.output_type(target));
+        let (edges_before, compensation_reads_before) =
+            (self.edges.len(), self.compensation_reads.len());
+        let ty = std::sync::Arc::new(self.output_type(target));
+        if self.records_output_type_fills
+            && (self.edges.len() > edges_before
+                || self.compensation_reads.len() > compensation_reads_before)
+        {
+            self.output_type_fills.push(OutputTypeFill {
+                target,
+                edges: edges_before..self.edges.len(),
+                compensation_reads: compensation_reads_before..self.compensation_reads.len(),
+            });
+        }
         self.output_types.insert(target, ty.clone());
         ty
     }
@@ -3341,7 +3560,7 @@ impl<'workflow> WorkflowChecker<'workflow> {
 
     fn check_graph(&mut self) {
         let workflow = self.workflow;
-        let mut by_container: HashMap<Container, Vec<Edge>> = HashMap::new();
+        let mut by_container: FxHashMap<Container, Vec<Edge>> = FxHashMap::default();
         for edge in &self.edges {
             by_container
                 .entry(workflow.task(edge.to).container)
@@ -3354,13 +3573,14 @@ impl<'workflow> WorkflowChecker<'workflow> {
             let edges = &by_container[&container];
             let list = workflow.list(container);
             let mut graph: DiGraph<TaskId, Span> = DiGraph::new();
-            let mut index_of: HashMap<TaskId, NodeIndex> = HashMap::new();
+            let mut index_of: FxHashMap<TaskId, NodeIndex> = FxHashMap::default();
             for task in list {
                 index_of.insert(*task, graph.add_node(*task));
             }
             // `find_edge` scans a node's edges: a task read by every other one would make
             // that quadratic, so duplicates are found by hashing.
-            let mut added: HashSet<(NodeIndex, NodeIndex)> = HashSet::with_capacity(edges.len());
+            let mut added: FxHashSet<(NodeIndex, NodeIndex)> =
+                FxHashSet::with_capacity_and_hasher(edges.len(), Default::default());
             for edge in edges {
                 if let (Some(from), Some(to)) = (index_of.get(&edge.from), index_of.get(&edge.to))
                     && added.insert((*from, *to))
@@ -3501,7 +3721,7 @@ impl<'workflow> WorkflowChecker<'workflow> {
 
     /// Whether there is a path `from` → `to` in the edges recorded between siblings.
     fn reaches(&self, from: TaskId, to: TaskId) -> bool {
-        let mut seen = HashSet::new();
+        let mut seen = FxHashSet::default();
         let mut pending = vec![from];
         while let Some(current) = pending.pop() {
             if current == to {
@@ -3629,6 +3849,41 @@ impl ScalarValue {
         match self {
             ScalarValue::Literal(_) => Type::String,
             ScalarValue::Type(ty) => ty,
+        }
+    }
+}
+
+/// A type a value is checked against, borrowed from a contract or a declaration. `optional`
+/// stands for `ty?` (an optional field), which is decided without building that type.
+#[derive(Debug, Clone, Copy)]
+struct Expected<'ty> {
+    ty: &'ty Type,
+    optional: bool,
+}
+
+impl<'ty> Expected<'ty> {
+    fn required(ty: &'ty Type) -> Expected<'ty> {
+        Expected {
+            ty,
+            optional: false,
+        }
+    }
+
+    /// The expected type itself (for messages).
+    fn to_type(self) -> Type {
+        if self.optional {
+            self.ty.clone().optional()
+        } else {
+            self.ty.clone()
+        }
+    }
+
+    /// [`assignable`] of `found` to [`Expected::to_type`].
+    fn assignable_from(self, found: &Type) -> Result<(), Mismatch> {
+        if self.optional {
+            crate::types::assignable_to_optional(found, self.ty)
+        } else {
+            assignable(found, self.ty)
         }
     }
 }
@@ -3799,18 +4054,18 @@ pub fn is_conductor_date(text: &str) -> bool {
 }
 
 /// A path segment without its range, for matching.
-#[derive(Debug, Clone, PartialEq)]
-enum SegmentKind {
-    Field(String),
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum SegmentKind<'segment> {
+    Field(&'segment str),
     Index(i64),
     Wildcard,
     Complex,
     Dynamic,
 }
 
-fn kind_of(segment: &Segment) -> SegmentKind {
+fn kind_of(segment: &Segment) -> SegmentKind<'_> {
     match segment {
-        Segment::Field { name, .. } => SegmentKind::Field(name.clone()),
+        Segment::Field { name, .. } => SegmentKind::Field(name),
         Segment::Index { index, .. } => SegmentKind::Index(*index),
         Segment::Wildcard { .. } => SegmentKind::Wildcard,
         Segment::Complex { .. } => SegmentKind::Complex,
@@ -3889,4 +4144,117 @@ fn containing<'candidate>(
         .into_iter()
         .filter(|candidate| *candidate != name && candidate.to_lowercase().contains(&lower))
         .min_by_key(|candidate| candidate.len())
+}
+
+#[cfg(test)]
+mod parallel_check_tests {
+    use std::path::{Path, PathBuf};
+
+    use super::*;
+    use crate::config::Config;
+    use crate::project::{FileSystemLoader, InputFile, analyze};
+
+    /// Every directory under `root` that holds workflow or contract files.
+    fn directories_with_yaml(root: &Path, found: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(root) else {
+            return;
+        };
+        let mut has_yaml = false;
+        let mut paths: Vec<PathBuf> = entries.flatten().map(|entry| entry.path()).collect();
+        paths.sort();
+        for path in paths {
+            if path.is_dir() {
+                directories_with_yaml(&path, found);
+            } else if path
+                .extension()
+                .is_some_and(|extension| extension == "yaml" || extension == "yml")
+            {
+                has_yaml = true;
+            }
+        }
+        if has_yaml {
+            found.push(root.to_path_buf());
+        }
+    }
+
+    fn yaml_files(directory: &Path) -> Vec<InputFile> {
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(directory)
+            .map(|entries| entries.flatten().map(|entry| entry.path()).collect())
+            .unwrap_or_default();
+        paths.sort();
+        paths
+            .into_iter()
+            .filter(|path| {
+                path.extension()
+                    .is_some_and(|extension| extension == "yaml" || extension == "yml")
+            })
+            .filter_map(|path| {
+                let text = std::fs::read_to_string(&path).ok()?;
+                Some(InputFile { path, text })
+            })
+            .collect()
+    }
+
+    /// Checks every workflow of `files` in 1, 2, 3, 7 and one-per-task chunks and compares.
+    fn assert_chunking_changes_nothing(files: Vec<InputFile>) -> usize {
+        let analysis = analyze(files, &FileSystemLoader, &Config::default());
+        for (index, workflow) in analysis.workflows.iter().enumerate() {
+            let scope = &analysis.scopes[index];
+            let source = analysis.sources.text(workflow.file);
+            let check = |chunks: usize| {
+                WorkflowChecker::new(workflow, scope, source, true)
+                    .check_with_graph_in_chunks(chunks)
+            };
+            let sequential = check(1);
+            for chunks in [2, 3, 7, workflow.tasks.len()] {
+                assert_eq!(
+                    check(chunks),
+                    sequential,
+                    "{} checked in {chunks} chunks",
+                    analysis.sources.path(workflow.file)
+                );
+            }
+        }
+        analysis.workflows.len()
+    }
+
+    #[test]
+    fn checking_in_parallel_chunks_gives_the_sequential_result_on_every_fixture_and_example() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut directories = Vec::new();
+        directories_with_yaml(&root.join("tests/fixtures"), &mut directories);
+        directories_with_yaml(&root.join("../examples"), &mut directories);
+        assert!(directories.len() > 20, "fixtures not found");
+        let mut workflows = 0;
+        for directory in directories {
+            workflows += assert_chunking_changes_nothing(yaml_files(&directory));
+        }
+        assert!(workflows > 50, "only {workflows} workflows checked");
+    }
+
+    /// Loops whose `items` read other tasks, read by tasks in every chunk: computing a loop's
+    /// output type adds an edge, which only the first computation may add. (Variables set from
+    /// a loop's output would have its type computed before the tasks are checked.)
+    #[test]
+    fn checking_in_parallel_chunks_gives_the_sequential_result_on_a_generated_workflow() {
+        let mut text =
+            String::from("workflow: generated\nowner: a@example.com\ninputs:\n  n: int\ntasks:\n");
+        for index in 0..300 {
+            let previous = index.max(1) - 1;
+            text.push_str(&format!(
+                "  make_{index}:\n    inline: \"[1, 2]\"\n    returns: list<int>\n\
+                 \x20 each_{index}:\n    loop: {{items: \"${{make_{index}.output.result}}\"}}\n    do:\n      \
+                 inner_{index}: {{noop: true}}\n\
+                 \x20 read_{index}:\n    inline: \"1\"\n    input: {{a: \"${{each_{index}.output.loopItem}}\", \
+                 b: \"${{each_{previous}.output.loopItem}}\", c: \"${{each_0.output.loopItem}}\", \
+                 d: \"${{workflow.input.n}}\", e: \"${{workflow.variables.v_{previous}}}\", f: \"${{missing_{index}.output}}\"}}\n\
+                 \x20 set_{index}:\n    set: {{v_{index}: \"${{make_{index}.output.result}}\"}}\n"
+            ));
+        }
+        let files = vec![InputFile {
+            path: "generated.wf.yaml".into(),
+            text,
+        }];
+        assert_eq!(assert_chunking_changes_nothing(files), 1);
+    }
 }

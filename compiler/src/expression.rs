@@ -46,7 +46,6 @@
 //!
 //! All ranges are byte ranges into the text given to [`scan`], always on character boundaries.
 
-use std::collections::HashMap;
 use std::ops::Range;
 
 /// Nested expressions deeper than this are not parsed further (Conductor has no limit, but nobody
@@ -317,6 +316,12 @@ impl Segment {
 
 /// Scan a string for `${...}` expressions, `$${` escapes and literal text.
 pub fn scan(text: &str) -> Template {
+    // Most values have no expression (and so no `$${` escape either): one literal.
+    if !text.contains("${") {
+        let mut pieces = Vec::new();
+        push_literal(&mut pieces, 0, text.len());
+        return Template { pieces };
+    }
     let closing_braces = matching_closing_braces(text.as_bytes());
     let scanner = Scanner {
         text,
@@ -327,28 +332,49 @@ pub fn scan(text: &str) -> Template {
     }
 }
 
-/// For every `{`, the `}` that balances it (stack matching, which is the same as counting braces
-/// from that `{` until the count returns to zero).
-fn matching_closing_braces(bytes: &[u8]) -> HashMap<usize, usize> {
-    let mut open_braces = Vec::new();
-    let mut closing_braces = HashMap::new();
+/// For every `{` that is balanced, the `}` that balances it (stack matching, which is the same as
+/// counting braces from that `{` until the count returns to zero), as `(open, close)` pairs sorted
+/// by `open`: a vector rather than a map, since this runs for every string with an expression.
+fn matching_closing_braces(bytes: &[u8]) -> ClosingBraces {
+    let mut open_braces: Vec<usize> = Vec::new();
+    let mut pairs: Vec<(usize, usize)> = Vec::new();
     for (index, byte) in bytes.iter().enumerate() {
         match byte {
-            b'{' => open_braces.push(index),
+            b'{' => {
+                open_braces.push(pairs.len());
+                pairs.push((index, usize::MAX));
+            }
             b'}' => {
                 if let Some(open) = open_braces.pop() {
-                    closing_braces.insert(open, index);
+                    pairs[open].1 = index;
                 }
             }
             _ => {}
         }
     }
-    closing_braces
+    ClosingBraces { pairs }
+}
+
+/// See [`matching_closing_braces`]; unbalanced braces have `usize::MAX` as their close.
+struct ClosingBraces {
+    pairs: Vec<(usize, usize)>,
+}
+
+impl ClosingBraces {
+    /// The `}` balancing the `{` at `open`, if any.
+    fn get(&self, open: usize) -> Option<usize> {
+        let index = self
+            .pairs
+            .binary_search_by_key(&open, |(open, _)| *open)
+            .ok()?;
+        let close = self.pairs[index].1;
+        (close != usize::MAX).then_some(close)
+    }
 }
 
 struct Scanner<'a> {
     text: &'a str,
-    closing_braces: HashMap<usize, usize>,
+    closing_braces: ClosingBraces,
 }
 
 impl Scanner<'_> {
@@ -370,8 +396,7 @@ impl Scanner<'_> {
                 push_literal(&mut pieces, literal_start, position);
                 let closing = self
                     .closing_braces
-                    .get(&(position + 1))
-                    .copied()
+                    .get(position + 1)
                     .filter(|&closing| closing < end);
                 match closing {
                     Some(closing) => {
@@ -508,26 +533,35 @@ fn parse_path(
 
     // Nested expressions are replaced by zeros of the same length: a zero is a valid name, index
     // and string content, so the outer path still parses, and the ranges stay where they are.
-    let mut masked = String::with_capacity(inner_text.len());
-    let mut copied_until = inner.start;
-    for expression in nested {
-        masked.push_str(text.get(copied_until..expression.range.start).unwrap_or(""));
-        masked.push_str(&"0".repeat(expression.range.len()));
-        copied_until = expression.range.end;
-    }
-    masked.push_str(text.get(copied_until..inner.end).unwrap_or(""));
+    // Without nested expressions (nearly always) the text is used as it is.
+    let masked: std::borrow::Cow<'_, str> = if nested.is_empty() {
+        std::borrow::Cow::Borrowed(inner_text)
+    } else {
+        let mut masked = String::with_capacity(inner_text.len());
+        let mut copied_until = inner.start;
+        for expression in nested {
+            masked.push_str(text.get(copied_until..expression.range.start).unwrap_or(""));
+            masked.push_str(&"0".repeat(expression.range.len()));
+            copied_until = expression.range.end;
+        }
+        masked.push_str(text.get(copied_until..inner.end).unwrap_or(""));
+        std::borrow::Cow::Owned(masked)
+    };
     let first_hole = nested.first().map(|expression| expression.range.start);
     // Jayway's `JsonContext.read` trims the path first (Java's `String.trim`: every character up
     // to U+0020), so `${ workflow.input.x }` reads `workflow.input.x`.
     let leading_blanks = masked.len() - masked.trim_start_matches(is_java_trimmed).len();
-    masked.drain(..leading_blanks);
+    let masked = &masked[leading_blanks..];
     let content_start = inner.start + leading_blanks;
 
     let explicit_root = masked.starts_with('$') || masked.starts_with('@');
     let parsed_text = if explicit_root {
-        masked.clone()
+        masked.to_string()
     } else {
-        format!("$.{masked}")
+        let mut parsed_text = String::with_capacity(masked.len() + 2);
+        parsed_text.push_str("$.");
+        parsed_text.push_str(masked);
+        parsed_text
     };
     let to_text = |position: usize| -> usize {
         if explicit_root {
@@ -576,10 +610,10 @@ fn parse_path(
 
     // Cut the segments at the first one that touches a nested expression.
     let mut segments_in_text: Vec<(RawKind, Range<usize>, Range<usize>)> = raw_segments
-        .iter()
+        .into_iter()
         .map(|segment| {
             (
-                segment.kind.clone(),
+                segment.kind,
                 to_text_range(&segment.range),
                 to_text_range(&segment.name_range),
             )

@@ -196,6 +196,21 @@ pub fn assignable(from: &Type, to: &Type) -> Result<(), Mismatch> {
     assignable_at(from, to, &mut String::new(), 0)
 }
 
+/// [`assignable`] of `from` to `to.clone().optional()`, without building that type (the
+/// checker asks it for every value given to an optional field).
+pub fn assignable_to_optional(from: &Type, to: &Type) -> Result<(), Mismatch> {
+    if to.is_optional() || matches!(to, Type::Any | Type::Error) {
+        // `optional()` leaves these as they are.
+        return assignable(from, to);
+    }
+    // The arms of `assignable_at` that apply when the target is `Optional(to)`.
+    match from.structure() {
+        Type::Any | Type::Error | Type::Unresolved(..) | Type::Null => Ok(()),
+        Type::Optional(inner_from) => assignable_at(inner_from, to, &mut String::new(), 1),
+        from_structure => assignable_at(from_structure, to, &mut String::new(), 1),
+    }
+}
+
 fn assignable_at(from: &Type, to: &Type, path: &mut String, depth: usize) -> Result<(), Mismatch> {
     if depth > 64 {
         return Ok(());
