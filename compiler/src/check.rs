@@ -812,7 +812,7 @@ impl<'workflow> WorkflowChecker<'workflow> {
     /// Runs every check and also returns the task graph the planner lowers to forks and joins.
     pub fn check_with_graph(self) -> (Vec<Diagnostic>, TaskGraph) {
         let chunks = if self.workflow.tasks.len() >= MINIMUM_TASKS_FOR_PARALLEL_CHECK {
-            std::thread::available_parallelism().map_or(1, |count| count.get())
+            crate::threads::available()
         } else {
             1
         };

@@ -59,7 +59,7 @@ impl<'a> Text<'a> {
         let source = sources.get(file)?;
         Some(Text {
             text: &source.text,
-            index: &source.line_index(),
+            index: source.line_index(),
             encoding,
         })
     }
