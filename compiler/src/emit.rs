@@ -1343,11 +1343,12 @@ impl<'a> Emitter<'a> {
         let task = self.task(id);
         let reference = task.name.value.as_str();
         let description = task.description.as_deref();
-        let input = task.input.as_ref().map(node_to_json);
-        let input_entries = || match &input {
-            Some(Value::Object(entries)) => entries.clone(),
+        // Every kind below reads the author's input once: taken, not cloned.
+        let input = std::cell::Cell::new(match task.input.as_ref().map(node_to_json) {
+            Some(Value::Object(entries)) => entries,
             _ => Map::new(),
-        };
+        });
+        let input_entries = || input.take();
         // Kind keys first, then the author's input (the kind's keys win).
         // The kind's own parameters, then the author's `input:` entries that do not clash.
         let with_parameters = |mut object: Map<String, Value>,
@@ -1589,7 +1590,7 @@ impl<'a> Emitter<'a> {
             TaskKind::Noop => header(reference, reference, "NOOP", description),
             TaskKind::Join { on } => {
                 let mut object = header(reference, reference, "JOIN", description);
-                if input.is_some() {
+                if task.input.is_some() {
                     object.insert("inputParameters".into(), Value::Object(input_entries()));
                 }
                 object.insert(
@@ -1602,7 +1603,7 @@ impl<'a> Emitter<'a> {
             }
             TaskKind::ExclusiveJoin { on, default } => {
                 let mut object = header(reference, reference, "EXCLUSIVE_JOIN", description);
-                if input.is_some() {
+                if task.input.is_some() {
                     object.insert("inputParameters".into(), Value::Object(input_entries()));
                 }
                 object.insert(
@@ -1643,7 +1644,7 @@ impl<'a> Emitter<'a> {
                         parameters.insert(key.clone(), value.clone());
                     }
                 }
-                if input.is_some() || fields.contains_key("inputParameters") {
+                if task.input.is_some() || fields.contains_key("inputParameters") {
                     object.insert("inputParameters".into(), Value::Object(parameters));
                 }
                 for (key, value) in fields {
