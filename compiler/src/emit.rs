@@ -1817,13 +1817,106 @@ pub const MAX_INDENT_LEVELS: usize = 12;
 /// ever-growing indentation the file grows with the square of the nesting; capped, it stays
 /// proportional to the workflow while shallow definitions read exactly as usual.
 pub fn to_json_text(value: &Value) -> String {
+    String::from_utf8(to_json_bytes(value)).unwrap_or_else(|_| "null\n".to_string())
+}
+
+/// [`to_json_text`] as UTF-8 bytes, ready to write. The elements of large arrays directly in the
+/// root object (a workflow's `tasks`) are written on several threads; the bytes are the same.
+pub fn to_json_bytes(value: &Value) -> Vec<u8> {
+    to_json_bytes_with_threads(value, crate::threads::available())
+}
+
+/// Arrays with at least this many elements are written on several threads.
+const PARALLEL_JSON_ELEMENTS_MIN: usize = 2_000;
+
+fn to_json_bytes_with_threads(value: &Value, threads: usize) -> Vec<u8> {
     let mut out = Vec::with_capacity(4096);
-    let mut serializer = serde_json::Serializer::with_formatter(&mut out, CappedIndent::default());
-    if serde::Serialize::serialize(value, &mut serializer).is_err() {
-        return "null\n".to_string();
+    let written = match value {
+        Value::Object(entries)
+            if threads > 1
+                && entries.values().any(|value| {
+                    matches!(value, Value::Array(items) if items.len() >= PARALLEL_JSON_ELEMENTS_MIN)
+                }) =>
+        {
+            write_root_object(&mut out, entries, threads)
+        }
+        _ => write_json(&mut out, value, 0),
+    };
+    if written.is_err() {
+        return b"null\n".to_vec();
     }
     out.push(b'\n');
-    String::from_utf8(out).unwrap_or_else(|_| "null\n".to_string())
+    out
+}
+
+/// Writes `value` as it appears `depth` containers deep.
+fn write_json(out: &mut Vec<u8>, value: &Value, depth: usize) -> serde_json::Result<()> {
+    let mut serializer = serde_json::Serializer::with_formatter(
+        out,
+        CappedIndent {
+            depth,
+            has_value: false,
+        },
+    );
+    serde::Serialize::serialize(value, &mut serializer)
+}
+
+/// Writes the root object as [`write_json`] would, its large arrays' elements on `threads`
+/// threads: the formatter's output for an element depends only on its depth.
+fn write_root_object(
+    out: &mut Vec<u8>,
+    entries: &Map<String, Value>,
+    threads: usize,
+) -> serde_json::Result<()> {
+    if entries.is_empty() {
+        out.extend_from_slice(b"{}");
+        return Ok(());
+    }
+    out.push(b'{');
+    for (index, (key, value)) in entries.iter().enumerate() {
+        out.extend_from_slice(if index == 0 { b"\n  " } else { b",\n  " });
+        serde_json::to_writer(&mut *out, key)?;
+        out.extend_from_slice(b": ");
+        match value {
+            Value::Array(items) if items.len() >= PARALLEL_JSON_ELEMENTS_MIN => {
+                let run_length = items.len().div_ceil(threads);
+                let runs: Vec<serde_json::Result<Vec<u8>>> = std::thread::scope(|scope| {
+                    let handles: Vec<_> = items
+                        .chunks(run_length)
+                        .map(|run| {
+                            scope.spawn(move || {
+                                let mut text = Vec::with_capacity(run.len() * 512);
+                                for item in run {
+                                    text.extend_from_slice(b",\n    ");
+                                    write_json(&mut text, item, 2)?;
+                                }
+                                Ok(text)
+                            })
+                        })
+                        .collect();
+                    handles
+                        .into_iter()
+                        .map(|handle| {
+                            handle
+                                .join()
+                                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                        })
+                        .collect()
+                });
+                out.push(b'[');
+                for (run_index, run) in runs.into_iter().enumerate() {
+                    let run = run?;
+                    // The first element follows `[` without a comma.
+                    let skip = if run_index == 0 { 1 } else { 0 };
+                    out.extend_from_slice(&run[skip..]);
+                }
+                out.extend_from_slice(b"\n  ]");
+            }
+            _ => write_json(out, value, 1)?,
+        }
+    }
+    out.extend_from_slice(b"\n}");
+    Ok(())
 }
 
 /// `serde_json`'s pretty formatter, with indentation capped at [`MAX_INDENT_LEVELS`].
@@ -1959,6 +2052,32 @@ mod tests {
             .map(|line| line.len() - line.trim_start().len())
             .max();
         assert_eq!(widest, Some(2 * MAX_INDENT_LEVELS));
+    }
+
+    #[test]
+    fn large_arrays_are_written_the_same_on_any_number_of_threads() {
+        let task = |index: usize| serde_json::json!({"name": format!("t{index}"), "inputParameters": {"a": [index, {"b": "x\u{e9}\"y"}], "c": {}}, "d": []});
+        let definition = serde_json::json!({
+            "name": "w",
+            "tasks": (0..2 * PARALLEL_JSON_ELEMENTS_MIN + 1).map(task).collect::<Vec<_>>(),
+            "outputParameters": {"x": 1},
+            "empty": [],
+        });
+        let expected = format!(
+            "{}\n",
+            serde_json::to_string_pretty(&definition).expect("serializes")
+        );
+        for threads in [1, 2, 3, 8] {
+            assert!(
+                to_json_bytes_with_threads(&definition, threads) == expected.as_bytes(),
+                "{threads} threads"
+            );
+        }
+        let only_tasks = serde_json::json!({"tasks": (0..PARALLEL_JSON_ELEMENTS_MIN).map(task).collect::<Vec<_>>()});
+        assert_eq!(
+            to_json_bytes_with_threads(&only_tasks, 2),
+            to_json_bytes_with_threads(&only_tasks, 1)
+        );
     }
 
     #[test]

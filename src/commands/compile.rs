@@ -46,20 +46,20 @@ pub fn run(args: &CompileArgs, terminal: &Terminal) -> Result<Exit, Failure> {
             return Ok(Exit::Problems);
         }
     };
-    let mut outputs: Vec<(String, String)> = Vec::with_capacity(compiled.workflows.len() + 1);
+    let mut outputs: Vec<(String, Vec<u8>)> = Vec::with_capacity(compiled.workflows.len() + 1);
     for (workflow, file_name) in compiled.workflows.iter().zip(names) {
-        outputs.push((file_name, to_json(&workflow.definition)));
+        outputs.push((file_name, emit::to_json_bytes(&workflow.definition)));
     }
     outputs.push((
         TASK_DEFS_FILE.to_string(),
-        to_json(&serde_json::Value::Array(compiled.task_defs.clone())),
+        emit::to_json_bytes(&serde_json::Value::Array(compiled.task_defs.clone())),
     ));
 
     fs::create_dir_all(&args.out_dir).map_err(|error| {
         Failure::new(format!("cannot create `{out_dir}`: {}", describe(&error)))
     })?;
     for (file_name, text) in &outputs {
-        write_atomically(&args.out_dir, file_name, text.as_bytes()).map_err(|error| {
+        write_atomically(&args.out_dir, file_name, text).map_err(|error| {
             Failure::new(format!(
                 "cannot write `{}`: {}",
                 display(&args.out_dir.join(file_name)),
@@ -144,11 +144,6 @@ pub fn load_and_compile(
             Ok(Err(Exit::Problems))
         }
     }
-}
-
-/// Pretty JSON with a final newline ([`emit::to_json_text`]).
-fn to_json(value: &serde_json::Value) -> String {
-    emit::to_json_text(value)
 }
 
 fn plural(count: usize, noun: &str) -> String {
