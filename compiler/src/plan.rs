@@ -126,7 +126,14 @@ const BUDGET_BASE: u64 = 4_000_000;
 /// structure where that is series-parallel and otherwise adding as little waiting as the
 /// heuristics find, never slower than [`level_waves`]. Deterministic.
 pub fn plan(input: &PlanInput) -> Result<Plan, PlanError> {
-    let spare_threads = std::thread::available_parallelism().map_or(0, |threads| threads.get() - 1);
+    // Only a cut with two sides of at least `INDEPENDENT_SIDE_MIN` nodes uses a thread. Asking
+    // the system how many there are costs more than planning a small list (it reads cgroup
+    // files on Linux), and a workflow has many small lists.
+    let spare_threads = if input.weights.len() < 2 * INDEPENDENT_SIDE_MIN {
+        0
+    } else {
+        std::thread::available_parallelism().map_or(0, |threads| threads.get() - 1)
+    };
     plan_with_threads(input, spare_threads)
 }
 
@@ -594,6 +601,10 @@ struct Planner<'a> {
     /// Threads that may still be started for independent sides, shared by every planner of one
     /// [`plan`] call.
     spare_threads: &'a AtomicUsize,
+    /// Scratch stack of [`Planner::components`], kept to save an allocation per call.
+    stack: Vec<usize>,
+    /// Scratch tables of [`Planner::exact`], kept to save allocations per block.
+    exact_tables: ExactTables,
 }
 
 impl<'a> Planner<'a> {
@@ -615,6 +626,8 @@ impl<'a> Planner<'a> {
             search_budget: SEARCH_BUDGET_BASE
                 .saturating_add(elements.saturating_mul(SEARCH_BUDGET_PER_ELEMENT)),
             nesting: 0,
+            stack: Vec::new(),
+            exact_tables: ExactTables::default(),
         }
     }
 
@@ -661,8 +674,7 @@ impl<'a> Planner<'a> {
             };
         }
         if known != Known::Connected {
-            let components = self.components(&nodes);
-            if components.len() > 1 {
+            if let Some(components) = self.components(&nodes) {
                 let mut span = 0;
                 let mut branches = Vec::with_capacity(components.len());
                 for component in components {
@@ -677,8 +689,7 @@ impl<'a> Planner<'a> {
             }
         }
         if known != Known::NoSeries {
-            let blocks = self.series_blocks(&nodes);
-            if blocks.len() > 1 {
+            if let Some(blocks) = self.series_blocks(&nodes) {
                 let mut span: u64 = 0;
                 let mut steps = Vec::with_capacity(blocks.len());
                 for block in blocks {
@@ -697,27 +708,28 @@ impl<'a> Planner<'a> {
     }
 
     /// Weakly connected components of `nodes`, each in topological order, ordered by their
-    /// first node.
-    fn components(&mut self, nodes: &[usize]) -> Vec<Vec<usize>> {
+    /// first node; `None` when `nodes` is connected (the common case, which then costs no copy).
+    fn components(&mut self, nodes: &[usize]) -> Option<Vec<Vec<usize>>> {
         let stamp = self.enter(nodes);
-        for &node in nodes {
-            self.first[node] = NONE;
-        }
+        let graph = self.graph;
+        // A member not yet reached has `member == stamp`; reaching it clears `member` (no stamp
+        // is 0) and records its component in `first`, so one test per neighbour suffices.
         let mut count = 0;
         let mut work = nodes.len() as u64;
-        let mut stack = Vec::new();
+        let mut stack = std::mem::take(&mut self.stack);
         for &root in nodes {
-            if self.first[root] != NONE {
+            if self.member[root] != stamp {
                 continue;
             }
+            self.member[root] = 0;
             self.first[root] = count;
             stack.push(root);
             while let Some(node) = stack.pop() {
-                let graph = self.graph;
-                let neighbours = graph.succs(node).iter().chain(graph.preds(node));
-                for &next in neighbours {
-                    work += 1;
-                    if self.member[next] == stamp && self.first[next] == NONE {
+                let (succs, preds) = (graph.succs(node), graph.preds(node));
+                work += (succs.len() + preds.len()) as u64;
+                for &next in succs.iter().chain(preds) {
+                    if self.member[next] == stamp {
+                        self.member[next] = 0;
                         self.first[next] = count;
                         stack.push(next);
                     }
@@ -725,21 +737,23 @@ impl<'a> Planner<'a> {
             }
             count += 1;
         }
+        self.stack = stack;
         self.charge(work);
         if count == 1 {
-            return vec![nodes.to_vec()];
+            return None;
         }
         let mut components = vec![Vec::new(); count];
         for &node in nodes {
             components[self.first[node]].push(node);
         }
-        components
+        Some(components)
     }
 
     /// The maximal series decomposition of `nodes` (in topological order): the blocks between
     /// every position where each maximal node before it has an edge to each minimal node after
     /// it. Such a position is a cut of every topological order, so one sweep finds all of them.
-    fn series_blocks(&mut self, nodes: &[usize]) -> Vec<Vec<usize>> {
+    /// `None` when there is no cut.
+    fn series_blocks(&mut self, nodes: &[usize]) -> Option<Vec<Vec<usize>>> {
         let stamp = self.enter(nodes);
         let graph = self.graph;
         let mut work = nodes.len() as u64;
@@ -810,7 +824,7 @@ impl<'a> Planner<'a> {
         }
         self.charge(work);
         if cuts.is_empty() {
-            return vec![nodes.to_vec()];
+            return None;
         }
         let mut blocks = Vec::with_capacity(cuts.len() + 1);
         let mut start = 0;
@@ -818,7 +832,7 @@ impl<'a> Planner<'a> {
             blocks.push(nodes[start..cut].to_vec());
             start = cut;
         }
-        blocks
+        Some(blocks)
     }
 
     /// Plans a prime block: connected, at least two nodes, no series cut. Some order must be
@@ -1057,8 +1071,10 @@ impl<'a> Planner<'a> {
         let balanced = |length: usize| {
             size <= BALANCE_MIN_BLOCK || length.min(size - length) * 100 >= BALANCE_PERCENT * size
         };
-        // (bound, imbalance, prefix length, which order)
-        let mut candidates: Vec<(u64, usize, usize, usize)> = Vec::new();
+        // The `count` best candidates (bound, imbalance, prefix length, which order), smallest
+        // first. The two orders often give the same cut: of candidates with the same bound and
+        // size (hence the same imbalance) only the first order's is kept.
+        let mut candidates: Vec<(u64, usize, usize, usize)> = Vec::with_capacity(count + 1);
         let mut suffix = vec![0u64; size + 1];
         for (which, order) in [&by_finish, &by_tail].into_iter().enumerate() {
             for position in (0..size).rev() {
@@ -1068,19 +1084,29 @@ impl<'a> Planner<'a> {
             for position in 0..size - 1 {
                 prefix = prefix.max(self.finish[nodes[order[position].1]]);
                 let length = position + 1;
-                if balanced(length) {
-                    let bound = prefix.saturating_add(suffix[position + 1]);
-                    let imbalance = (2 * length).abs_diff(size);
-                    candidates.push((bound, imbalance, length, which));
+                if !balanced(length) {
+                    continue;
                 }
+                let bound = prefix.saturating_add(suffix[position + 1]);
+                let candidate = (bound, (2 * length).abs_diff(size), length, which);
+                if candidates.len() == count
+                    && candidates.last().is_some_and(|last| candidate >= *last)
+                {
+                    continue;
+                }
+                if candidates
+                    .iter()
+                    .any(|kept| (kept.0, kept.2) == (candidate.0, candidate.2))
+                {
+                    continue;
+                }
+                let at = candidates.partition_point(|kept| *kept < candidate);
+                candidates.insert(at, candidate);
+                candidates.truncate(count);
             }
         }
-        candidates.sort_unstable();
-        // The two orders often give the same cut: skip a candidate with the same bound and
-        // size as the previous one.
-        candidates.dedup_by_key(|candidate| (candidate.0, candidate.2));
         let mut cuts = Vec::with_capacity(count);
-        for &(_, _, length, which) in candidates.iter().take(count) {
+        for &(_, _, length, which) in &candidates {
             let order = if which == 0 { &by_finish } else { &by_tail };
             let stamp = self.enter(nodes);
             for &(_, index) in &order[..length] {
@@ -1163,21 +1189,18 @@ impl<'a> Planner<'a> {
                 }
             }
         }
-        // Union of the predecessors of every subset.
         let full = (1u32 << size) - 1;
-        let mut preds_of = vec![0u32; 1 << size];
-        for subset in 1..=full {
-            let lowest = subset.trailing_zeros() as usize;
-            preds_of[subset as usize] = preds_of[(subset & (subset - 1)) as usize] | preds[lowest];
-        }
         let weights: Vec<u64> = nodes.iter().map(|&node| self.weight(node)).collect();
+        let tables = &mut self.exact_tables;
+        tables.span.clear();
+        tables.span.resize(1 << size, u64::MAX);
+        tables.split.clear();
+        tables.split.resize(1 << size, 0);
         let mut table = Exact {
             adjacent,
-            preds_of,
+            preds,
             weights,
-            span: vec![u64::MAX; 1 << size],
-            split: vec![0; 1 << size],
-            stack: Vec::new(),
+            tables,
         };
         let span = table.best(full);
         Part {
@@ -1237,20 +1260,28 @@ impl Side {
     }
 }
 
-/// Memo table of [`Planner::exact`]: per subset (bit mask over the block's nodes in topological
-/// order) its best makespan and how it is reached (`split == 0`: a single node or parallel
-/// components; otherwise the first downset).
-struct Exact {
-    adjacent: Vec<u32>,
-    preds_of: Vec<u32>,
-    weights: Vec<u64>,
+/// Scratch space of [`Planner::exact`], reused from block to block: per subset (bit mask over
+/// the block's nodes in topological order) its best makespan (`u64::MAX`: not computed yet) and
+/// how it is reached (`split == 0`: a single node or parallel components; otherwise the first
+/// downset), and the downsets under evaluation, one segment per active call of [`Exact::best`].
+#[derive(Default)]
+struct ExactTables {
     span: Vec<u64>,
     split: Vec<u32>,
-    /// Downsets under evaluation, one segment per active call of [`Exact::best`].
     stack: Vec<u32>,
 }
 
-impl Exact {
+/// The dynamic programme of [`Planner::exact`] over the subsets of one small block.
+struct Exact<'t> {
+    /// Per node, its neighbours in the block (either direction) as a bit mask.
+    adjacent: Vec<u32>,
+    /// Per node, its predecessors in the block as a bit mask.
+    preds: Vec<u32>,
+    weights: Vec<u64>,
+    tables: &'t mut ExactTables,
+}
+
+impl Exact<'_> {
     fn component(&self, set: u32) -> u32 {
         let mut reached = set & set.wrapping_neg();
         loop {
@@ -1268,9 +1299,32 @@ impl Exact {
         }
     }
 
+    /// The weight of the heaviest path inside `set`: no plan of it is faster, so the search
+    /// over its first downsets can stop as soon as a plan reaches it.
+    fn critical_path(&self, set: u32) -> u64 {
+        let mut finish = [0u64; EXACT_MAX];
+        let mut longest = 0;
+        let mut rest = set;
+        // Bits are in topological order, so predecessors are finished first.
+        while rest != 0 {
+            let node = rest.trailing_zeros() as usize;
+            rest &= rest - 1;
+            let mut start = 0;
+            let mut preds = self.preds[node] & set;
+            while preds != 0 {
+                let pred = preds.trailing_zeros() as usize;
+                preds &= preds - 1;
+                start = start.max(finish[pred]);
+            }
+            finish[node] = start.saturating_add(self.weights[node]);
+            longest = longest.max(finish[node]);
+        }
+        longest
+    }
+
     fn best(&mut self, set: u32) -> u64 {
-        if self.span[set as usize] != u64::MAX {
-            return self.span[set as usize];
+        if self.tables.span[set as usize] != u64::MAX {
+            return self.tables.span[set as usize];
         }
         let result = if set.count_ones() == 1 {
             self.weights[set.trailing_zeros() as usize]
@@ -1288,13 +1342,12 @@ impl Exact {
             } else {
                 let mut best = u64::MAX;
                 let mut best_split = 0;
+                let lower_bound = self.critical_path(set);
                 // The proper non-empty downsets of `set`, by a walk over its nodes in
                 // topological order: a node may join only after all its predecessors in `set`.
-                // The proper non-empty downsets of `set`, by a walk over its nodes in
-                // topological order: a node may join only after all its predecessors in `set`.
-                // They are collected on `self.stack` above `base`; recursive calls push above
+                // They are collected on the stack above `base`; recursive calls push above
                 // them and truncate back.
-                let base = self.stack.len();
+                let base = self.tables.stack.len();
                 let mut pending = [(0u32, 0u32); 34];
                 pending[0] = (set, 0);
                 let mut waiting = 1;
@@ -1303,7 +1356,7 @@ impl Exact {
                     let (rest, chosen) = pending[waiting];
                     if rest == 0 {
                         if chosen != 0 && chosen != set {
-                            self.stack.push(chosen);
+                            self.tables.stack.push(chosen);
                         }
                         continue;
                     }
@@ -1311,30 +1364,34 @@ impl Exact {
                     let rest = rest & (rest - 1);
                     pending[waiting] = (rest, chosen);
                     waiting += 1;
-                    if self.preds_of[1 << node] & set & !chosen == 0 {
+                    if self.preds[node as usize] & set & !chosen == 0 {
                         pending[waiting] = (rest, chosen | 1 << node);
                         waiting += 1;
                     }
                 }
-                let end = self.stack.len();
+                let end = self.tables.stack.len();
                 for index in base..end {
-                    let subset = self.stack[index];
+                    let subset = self.tables.stack[index];
                     let first = self.best(subset);
                     if first < best {
                         let total = first.saturating_add(self.best(set & !subset));
                         if total < best {
                             best = total;
                             best_split = subset;
+                            // Later downsets can only tie, and ties keep the first.
+                            if best <= lower_bound {
+                                break;
+                            }
                         }
                     }
                 }
-                self.stack.truncate(base);
-                self.split[set as usize] = best_split;
+                self.tables.stack.truncate(base);
+                self.tables.split[set as usize] = best_split;
                 best
             }
         };
         // u64::MAX marks "unknown"; a saturated span stays correct as MAX - 1 is never needed.
-        self.span[set as usize] = result.min(u64::MAX - 1);
+        self.tables.span[set as usize] = result.min(u64::MAX - 1);
         result
     }
 
@@ -1342,7 +1399,7 @@ impl Exact {
         if set.count_ones() == 1 {
             return Plan::Task(nodes[set.trailing_zeros() as usize]);
         }
-        let split = self.split[set as usize];
+        let split = self.tables.split[set as usize];
         if split != 0 {
             return Plan::Sequence(vec![
                 self.plan(split, nodes),
