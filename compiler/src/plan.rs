@@ -160,7 +160,7 @@ fn plan_with_threads(input: &PlanInput, spare_threads: usize) -> Result<Plan, Pl
     let mut planner = Planner::new(&graph, &input.weights, &spare_threads);
     let all = graph.topo.clone();
     let waves_span = planner.waves(&all).0;
-    let found = planner.solve(all.clone(), Known::Nothing, 0, ROOT_EFFORT);
+    let found = planner.solve(&all, Known::Nothing, 0, ROOT_EFFORT);
     let chosen = if found.span <= waves_span {
         found.plan
     } else {
@@ -622,7 +622,19 @@ impl<'a> Planner<'a> {
             second: vec![NONE; nodes],
             finish: vec![0; nodes],
             tail: vec![0; nodes],
-            budget: BUDGET_BASE.saturating_add(elements.saturating_mul(BUDGET_PER_ELEMENT)),
+            budget: {
+                let per: u64 = std::env::var("WFC_BPE")
+                    .ok()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(BUDGET_PER_ELEMENT);
+                let knee: u64 = std::env::var("WFC_KNEE")
+                    .ok()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(u64::MAX);
+                BUDGET_BASE.saturating_add(
+                    elements.min(knee) * BUDGET_PER_ELEMENT + elements.saturating_sub(knee) * per,
+                )
+            },
             search_budget: SEARCH_BUDGET_BASE
                 .saturating_add(elements.saturating_mul(SEARCH_BUDGET_PER_ELEMENT)),
             nesting: 0,
@@ -657,7 +669,7 @@ impl<'a> Planner<'a> {
     }
 
     /// Plans `nodes`, which must be in topological order.
-    fn solve(&mut self, nodes: Vec<usize>, known: Known, depth: usize, effort: Effort) -> Part {
+    fn solve(&mut self, nodes: &[usize], known: Known, depth: usize, effort: Effort) -> Part {
         if nodes.len() == 1 {
             let node = nodes[0];
             return Part {
@@ -667,17 +679,18 @@ impl<'a> Planner<'a> {
         }
         if depth >= MAX_DEPTH {
             // Nested too deeply for the stack (and for Conductor): flatten into level waves.
-            let span = self.waves(&nodes).0;
+            let span = self.waves(nodes).0;
             return Part {
-                plan: self.waves_plan(&nodes),
+                plan: self.waves_plan(nodes),
                 span,
             };
         }
         if known != Known::Connected {
-            if let Some(components) = self.components(&nodes) {
+            if let Some((grouped, bounds)) = self.components(nodes) {
                 let mut span = 0;
-                let mut branches = Vec::with_capacity(components.len());
-                for component in components {
+                let mut branches = Vec::with_capacity(bounds.len() - 1);
+                for range in bounds.windows(2) {
+                    let component = &grouped[range[0]..range[1]];
                     let part = self.solve(component, Known::Connected, depth + 1, effort);
                     span = span.max(part.span);
                     branches.push(part.plan);
@@ -689,10 +702,11 @@ impl<'a> Planner<'a> {
             }
         }
         if known != Known::NoSeries {
-            if let Some(blocks) = self.series_blocks(&nodes) {
+            if let Some(cuts) = self.series_blocks(nodes) {
                 let mut span: u64 = 0;
-                let mut steps = Vec::with_capacity(blocks.len());
-                for block in blocks {
+                let mut steps = Vec::with_capacity(cuts.len() - 1);
+                for range in cuts.windows(2) {
+                    let block = &nodes[range[0]..range[1]];
                     let part = self.solve(block, Known::NoSeries, depth + 1, effort);
                     span = span.saturating_add(part.span);
                     steps.push(part.plan);
@@ -708,8 +722,10 @@ impl<'a> Planner<'a> {
     }
 
     /// Weakly connected components of `nodes`, each in topological order, ordered by their
-    /// first node; `None` when `nodes` is connected (the common case, which then costs no copy).
-    fn components(&mut self, nodes: &[usize]) -> Option<Vec<Vec<usize>>> {
+    /// first node: the nodes grouped by component, and the bounds of the groups (component `i`
+    /// is `grouped[bounds[i]..bounds[i + 1]]`). `None` when `nodes` is connected (the common
+    /// case, which then costs no copy).
+    fn components(&mut self, nodes: &[usize]) -> Option<(Vec<usize>, Vec<usize>)> {
         let stamp = self.enter(nodes);
         let graph = self.graph;
         // A member not yet reached has `member == stamp`; reaching it clears `member` (no stamp
@@ -742,18 +758,30 @@ impl<'a> Planner<'a> {
         if count == 1 {
             return None;
         }
-        let mut components = vec![Vec::new(); count];
+        // A counting sort by component keeps each component in topological order.
+        let mut bounds = vec![0usize; count + 1];
         for &node in nodes {
-            components[self.first[node]].push(node);
+            bounds[self.first[node] + 1] += 1;
         }
-        Some(components)
+        for component in 0..count {
+            bounds[component + 1] += bounds[component];
+        }
+        let mut next = bounds.clone();
+        let mut grouped = vec![0usize; nodes.len()];
+        for &node in nodes {
+            let slot = &mut next[self.first[node]];
+            grouped[*slot] = node;
+            *slot += 1;
+        }
+        Some((grouped, bounds))
     }
 
     /// The maximal series decomposition of `nodes` (in topological order): the blocks between
     /// every position where each maximal node before it has an edge to each minimal node after
     /// it. Such a position is a cut of every topological order, so one sweep finds all of them.
-    /// `None` when there is no cut.
-    fn series_blocks(&mut self, nodes: &[usize]) -> Option<Vec<Vec<usize>>> {
+    /// Returns the bounds of the blocks in `nodes` (block `i` is `nodes[cuts[i]..cuts[i + 1]]`),
+    /// or `None` when there is no cut.
+    fn series_blocks(&mut self, nodes: &[usize]) -> Option<Vec<usize>> {
         let stamp = self.enter(nodes);
         let graph = self.graph;
         let mut work = nodes.len() as u64;
@@ -775,7 +803,7 @@ impl<'a> Planner<'a> {
         let mut maximal_before: u64 = 0;
         // Edges from a maximal node before the cut to a minimal node after it.
         let mut good: u64 = 0;
-        let mut cuts = Vec::new();
+        let mut cuts = vec![0];
         for (index, &node) in nodes.iter().enumerate() {
             // `node` moves from after the cut to before it. It is minimal after the cut (all its
             // predecessors come earlier in topological order).
@@ -823,33 +851,28 @@ impl<'a> Planner<'a> {
             }
         }
         self.charge(work);
-        if cuts.is_empty() {
+        if cuts.len() == 1 {
             return None;
         }
-        let mut blocks = Vec::with_capacity(cuts.len() + 1);
-        let mut start = 0;
-        for cut in cuts.into_iter().chain(std::iter::once(nodes.len())) {
-            blocks.push(nodes[start..cut].to_vec());
-            start = cut;
-        }
-        Some(blocks)
+        cuts.push(nodes.len());
+        Some(cuts)
     }
 
     /// Plans a prime block: connected, at least two nodes, no series cut. Some order must be
     /// added. Small blocks are solved exactly; otherwise the better of the staged encoding and
     /// the best cut (or the best few) with both sides planned recursively.
-    fn solve_prime(&mut self, nodes: Vec<usize>, depth: usize, effort: Effort) -> Part {
+    fn solve_prime(&mut self, nodes: &[usize], depth: usize, effort: Effort) -> Part {
         let size = nodes.len();
         if size <= effort.exact {
             let cost = 3u64.pow(size as u32);
             if self.budget >= cost {
                 self.charge(cost);
-                return self.exact(&nodes);
+                return self.exact(nodes);
             }
         }
         let exhausted = depth >= MAX_DEPTH || self.budget == 0;
         let horizon = if exhausted { 1 } else { effort.horizon };
-        let staged = self.staged(&nodes, depth, horizon);
+        let staged = self.staged(nodes, depth, horizon);
         if horizon < 2 {
             return staged;
         }
@@ -861,7 +884,7 @@ impl<'a> Planner<'a> {
         } else {
             1
         };
-        let cuts = self.best_cuts(&nodes, count);
+        let cuts = self.best_cuts(nodes, count);
         let searching = cuts.len() > 1;
         self.nesting += usize::from(searching);
         let after_cut = Effort {
@@ -874,10 +897,10 @@ impl<'a> Planner<'a> {
                 && before.len() >= INDEPENDENT_SIDE_MIN
                 && after.len() >= INDEPENDENT_SIDE_MIN
             {
-                self.solve_sides_independently(before, after, depth + 1, after_cut)
+                self.solve_sides_independently(&before, &after, depth + 1, after_cut)
             } else {
-                let first = self.solve(before, Known::Nothing, depth + 1, after_cut);
-                let second = self.solve(after, Known::Nothing, depth + 1, after_cut);
+                let first = self.solve(&before, Known::Nothing, depth + 1, after_cut);
+                let second = self.solve(&after, Known::Nothing, depth + 1, after_cut);
                 (first, second)
             };
             let span = first.span.saturating_add(second.span);
@@ -897,8 +920,8 @@ impl<'a> Planner<'a> {
     /// `before` with the other half; what either leaves unused returns to this planner.
     fn solve_sides_independently(
         &mut self,
-        before: Vec<usize>,
-        after: Vec<usize>,
+        before: &[usize],
+        after: &[usize],
         depth: usize,
         effort: Effort,
     ) -> (Part, Part) {
@@ -906,7 +929,7 @@ impl<'a> Planner<'a> {
         let search_share = self.search_budget / 2;
         self.budget -= budget_share;
         self.search_budget -= search_share;
-        let side = Side::new(self, &after);
+        let side = Side::new(self, after);
         let nesting = self.nesting;
         let spare_threads = self.spare_threads;
         let plan_after = move || {
@@ -915,7 +938,7 @@ impl<'a> Planner<'a> {
             planner.search_budget = search_share;
             planner.nesting = nesting;
             let local: Vec<usize> = (0..side.weights.len()).collect();
-            let part = planner.solve(local, Known::Nothing, depth, effort);
+            let part = planner.solve(&local, Known::Nothing, depth, effort);
             let part = Part {
                 plan: side.global_plan(part.plan),
                 span: part.span,
@@ -983,7 +1006,7 @@ impl<'a> Planner<'a> {
                     horizon: length - 1,
                     exact: EXACT_MAX_IN_SEARCH,
                 };
-                let part = self.solve(stage, Known::Nothing, depth + 1, effort);
+                let part = self.solve(&stage, Known::Nothing, depth + 1, effort);
                 let total = best[start].saturating_add(part.span);
                 if total < best[end] {
                     best[end] = total;
