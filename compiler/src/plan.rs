@@ -44,6 +44,8 @@
 //! Typical sparse DAGs of 100,000 nodes plan in well under a second (docs/benchmarks.md).
 
 use std::fmt;
+
+use rustc_hash::FxHashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The planner's input: node `i` has estimated duration `weights[i]`, and each edge `(a, b)`
@@ -605,6 +607,10 @@ struct Planner<'a> {
     stack: Vec<usize>,
     /// Scratch tables of [`Planner::exact`], kept to save allocations per block.
     exact_tables: ExactTables,
+    /// Blocks [`Planner::exact`] has solved, by shape and weights (the predecessor masks of the
+    /// block's nodes in topological order, then their weights): the makespan and the plan over
+    /// the block's local numbers.
+    exact_memo: FxHashMap<Vec<u64>, (u64, Plan)>,
 }
 
 impl<'a> Planner<'a> {
@@ -640,6 +646,7 @@ impl<'a> Planner<'a> {
             nesting: 0,
             stack: Vec::new(),
             exact_tables: ExactTables::default(),
+            exact_memo: FxHashMap::default(),
         }
     }
 
@@ -1212,8 +1219,20 @@ impl<'a> Planner<'a> {
                 }
             }
         }
-        let full = (1u32 << size) - 1;
         let weights: Vec<u64> = nodes.iter().map(|&node| self.weight(node)).collect();
+        // The optimum depends only on the block's shape and weights, which repeat a lot (most
+        // workflow tasks have the default weight): solved blocks are remembered, with their
+        // plans over local numbers.
+        let mut key = Vec::with_capacity(2 * size);
+        key.extend(preds.iter().map(|&mask| u64::from(mask)));
+        key.extend_from_slice(&weights);
+        if let Some((span, local_plan)) = self.exact_memo.get(&key) {
+            return Part {
+                plan: renumbered(local_plan, nodes),
+                span: *span,
+            };
+        }
+        let full = (1u32 << size) - 1;
         let tables = &mut self.exact_tables;
         tables.span.clear();
         tables.span.resize(1 << size, u64::MAX);
@@ -1226,10 +1245,27 @@ impl<'a> Planner<'a> {
             tables,
         };
         let span = table.best(full);
-        Part {
-            plan: table.plan(full, nodes),
-            span,
+        let local: Vec<usize> = (0..size).collect();
+        let local_plan = table.plan(full, &local);
+        let plan = renumbered(&local_plan, nodes);
+        self.exact_memo.insert(key, (span, local_plan));
+        Part { plan, span }
+    }
+}
+
+/// `plan` with node `i` replaced by `nodes[i]`.
+fn renumbered(plan: &Plan, nodes: &[usize]) -> Plan {
+    match plan {
+        Plan::Task(local) => Plan::Task(nodes[*local]),
+        Plan::Sequence(steps) => {
+            Plan::Sequence(steps.iter().map(|step| renumbered(step, nodes)).collect())
         }
+        Plan::Parallel(branches) => Plan::Parallel(
+            branches
+                .iter()
+                .map(|branch| renumbered(branch, nodes))
+                .collect(),
+        ),
     }
 }
 
