@@ -1085,18 +1085,13 @@ impl<'a> Planner<'a> {
         self.times(nodes, stamp);
         let size = nodes.len();
         // Positions in topological order break ties, so every prefix is a downset.
-        let mut by_finish: Vec<(u64, usize)> = nodes
-            .iter()
-            .enumerate()
-            .map(|(index, &node)| (self.finish[node], index))
-            .collect();
-        by_finish.sort_unstable();
-        let mut by_tail: Vec<(u64, usize)> = nodes
-            .iter()
-            .enumerate()
-            .map(|(index, &node)| (u64::MAX - self.tail[node], index))
-            .collect();
-        by_tail.sort_unstable();
+        let by_finish = sorted_by_key(nodes.iter().map(|&node| self.finish[node]).collect());
+        let by_tail = sorted_by_key(
+            nodes
+                .iter()
+                .map(|&node| u64::MAX - self.tail[node])
+                .collect(),
+        );
         self.charge(2 * size as u64 * u64::from(usize::BITS - size.leading_zeros()));
         let balanced = |length: usize| {
             size <= BALANCE_MIN_BLOCK || length.min(size - length) * 100 >= BALANCE_PERCENT * size
@@ -1267,6 +1262,35 @@ fn renumbered(plan: &Plan, nodes: &[usize]) -> Plan {
                 .collect(),
         ),
     }
+}
+
+/// `(keys[i], i)` for every `i`, sorted. Keys here are times bounded by the block's critical
+/// path, usually a small multiple of its size: then a counting sort (stable, so ties stay in
+/// index order, as in the tuple order) replaces the comparison sort.
+fn sorted_by_key(keys: Vec<u64>) -> Vec<(u64, usize)> {
+    let (Some(&least), Some(&most)) = (keys.iter().min(), keys.iter().max()) else {
+        return Vec::new();
+    };
+    let range = most - least;
+    if range > 4 * keys.len() as u64 + 64 {
+        let mut pairs: Vec<(u64, usize)> = keys.into_iter().zip(0..).collect();
+        pairs.sort_unstable();
+        return pairs;
+    }
+    let mut starts = vec![0usize; range as usize + 2];
+    for &key in &keys {
+        starts[(key - least) as usize + 1] += 1;
+    }
+    for slot in 1..starts.len() {
+        starts[slot] += starts[slot - 1];
+    }
+    let mut pairs = vec![(0u64, 0usize); keys.len()];
+    for (index, &key) in keys.iter().enumerate() {
+        let slot = &mut starts[(key - least) as usize];
+        pairs[*slot] = (key, index);
+        *slot += 1;
+    }
+    pairs
 }
 
 /// One side of a cut as a graph of its own: nodes renumbered `0..n` in the side's topological
