@@ -692,37 +692,37 @@ impl<'a> Planner<'a> {
                 span,
             };
         }
-        if known != Known::Connected {
-            if let Some((grouped, bounds)) = self.components(nodes) {
-                let mut span = 0;
-                let mut branches = Vec::with_capacity(bounds.len() - 1);
-                for range in bounds.windows(2) {
-                    let component = &grouped[range[0]..range[1]];
-                    let part = self.solve(component, Known::Connected, depth + 1, effort);
-                    span = span.max(part.span);
-                    branches.push(part.plan);
-                }
-                return Part {
-                    plan: Plan::Parallel(branches),
-                    span,
-                };
+        if known != Known::Connected
+            && let Some((grouped, bounds)) = self.components(nodes)
+        {
+            let mut span = 0;
+            let mut branches = Vec::with_capacity(bounds.len() - 1);
+            for range in bounds.windows(2) {
+                let component = &grouped[range[0]..range[1]];
+                let part = self.solve(component, Known::Connected, depth + 1, effort);
+                span = span.max(part.span);
+                branches.push(part.plan);
             }
+            return Part {
+                plan: Plan::Parallel(branches),
+                span,
+            };
         }
-        if known != Known::NoSeries {
-            if let Some(cuts) = self.series_blocks(nodes) {
-                let mut span: u64 = 0;
-                let mut steps = Vec::with_capacity(cuts.len() - 1);
-                for range in cuts.windows(2) {
-                    let block = &nodes[range[0]..range[1]];
-                    let part = self.solve(block, Known::NoSeries, depth + 1, effort);
-                    span = span.saturating_add(part.span);
-                    steps.push(part.plan);
-                }
-                return Part {
-                    plan: Plan::Sequence(steps),
-                    span,
-                };
+        if known != Known::NoSeries
+            && let Some(cuts) = self.series_blocks(nodes)
+        {
+            let mut span: u64 = 0;
+            let mut steps = Vec::with_capacity(cuts.len() - 1);
+            for range in cuts.windows(2) {
+                let block = &nodes[range[0]..range[1]];
+                let part = self.solve(block, Known::NoSeries, depth + 1, effort);
+                span = span.saturating_add(part.span);
+                steps.push(part.plan);
             }
+            return Part {
+                plan: Plan::Sequence(steps),
+                span,
+            };
         }
         // Connected, at least two nodes, no series cut.
         self.solve_prime(nodes, depth, effort)
