@@ -692,6 +692,11 @@ impl<'a> Planner<'a> {
                 span,
             };
         }
+        if nodes.len() == 2
+            && let Some(part) = self.solve_pair(nodes[0], nodes[1], known)
+        {
+            return part;
+        }
         if known != Known::Connected
             && let Some((grouped, bounds)) = self.components(nodes)
         {
@@ -726,6 +731,35 @@ impl<'a> Planner<'a> {
         }
         // Connected, at least two nodes, no series cut.
         self.solve_prime(nodes, depth, effort)
+    }
+
+    /// [`Planner::solve`] of two nodes, `first` before `second` in topological order: the
+    /// decomposition's answer without its passes (sets of two are the most common in the
+    /// search), charging the budgets exactly what [`Planner::components`] and
+    /// [`Planner::series_blocks`] would, so that every later decision is the same.
+    fn solve_pair(&mut self, first: usize, second: usize, known: Known) -> Option<Part> {
+        let graph = self.graph;
+        let linked = graph.succs(first).binary_search(&second).is_ok();
+        if linked && known == Known::NoSeries {
+            return None; // not a series block after all: let the general path decide
+        }
+        let degree = |node: usize| (graph.succs(node).len() + graph.preds(node).len()) as u64;
+        if known != Known::Connected {
+            self.charge(2 + degree(first) + degree(second));
+        }
+        let (first_part, second_part) = (Plan::Task(first), Plan::Task(second));
+        if !linked {
+            return Some(Part {
+                plan: Plan::Parallel(vec![first_part, second_part]),
+                span: self.weight(first).max(self.weight(second)),
+            });
+        }
+        let preds = |node: usize| graph.preds(node).len() as u64;
+        self.charge(4 + preds(first) + 2 * preds(second) + graph.succs(first).len() as u64);
+        Some(Part {
+            plan: Plan::Sequence(vec![first_part, second_part]),
+            span: self.weight(first).saturating_add(self.weight(second)),
+        })
     }
 
     /// Weakly connected components of `nodes`, each in topological order, ordered by their
@@ -810,7 +844,7 @@ impl<'a> Planner<'a> {
         let mut maximal_before: u64 = 0;
         // Edges from a maximal node before the cut to a minimal node after it.
         let mut good: u64 = 0;
-        let mut cuts = vec![0];
+        let mut cuts = Vec::new();
         for (index, &node) in nodes.iter().enumerate() {
             // `node` moves from after the cut to before it. It is minimal after the cut (all its
             // predecessors come earlier in topological order).
@@ -854,11 +888,14 @@ impl<'a> Planner<'a> {
                 }
             }
             if index + 1 < nodes.len() && maximal_before.saturating_mul(minimal_after) == good {
+                if cuts.is_empty() {
+                    cuts.push(0);
+                }
                 cuts.push(index + 1);
             }
         }
         self.charge(work);
-        if cuts.len() == 1 {
+        if cuts.is_empty() {
             return None;
         }
         cuts.push(nodes.len());
