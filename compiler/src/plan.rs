@@ -677,6 +677,19 @@ impl<'a> Planner<'a> {
 
     /// Plans `nodes`, which must be in topological order.
     fn solve(&mut self, nodes: &[usize], known: Known, depth: usize, effort: Effort) -> Part {
+        self.solve_within(nodes, known, [&[], &[]], depth, effort)
+    }
+
+    /// [`Planner::solve`] of a series block: `outside` holds the other blocks of its parent set,
+    /// which was connected, so that components can be searched from the boundary.
+    fn solve_within(
+        &mut self,
+        nodes: &[usize],
+        known: Known,
+        outside: [&[usize]; 2],
+        depth: usize,
+        effort: Effort,
+    ) -> Part {
         if nodes.len() == 1 {
             let node = nodes[0];
             return Part {
@@ -698,7 +711,7 @@ impl<'a> Planner<'a> {
             return part;
         }
         if known != Known::Connected
-            && let Some((grouped, bounds)) = self.components(nodes)
+            && let Some((grouped, bounds)) = self.components(nodes, outside)
         {
             let mut span = 0;
             let mut branches = Vec::with_capacity(bounds.len() - 1);
@@ -720,7 +733,8 @@ impl<'a> Planner<'a> {
             let mut steps = Vec::with_capacity(cuts.len() - 1);
             for range in cuts.windows(2) {
                 let block = &nodes[range[0]..range[1]];
-                let part = self.solve(block, Known::NoSeries, depth + 1, effort);
+                let outside = [&nodes[..range[0]], &nodes[range[1]..]];
+                let part = self.solve_within(block, Known::NoSeries, outside, depth + 1, effort);
                 span = span.saturating_add(part.span);
                 steps.push(part.plan);
             }
@@ -766,9 +780,20 @@ impl<'a> Planner<'a> {
     /// first node: the nodes grouped by component, and the bounds of the groups (component `i`
     /// is `grouped[bounds[i]..bounds[i + 1]]`). `None` when `nodes` is connected (the common
     /// case, which then costs no copy).
-    fn components(&mut self, nodes: &[usize]) -> Option<(Vec<usize>, Vec<usize>)> {
+    ///
+    /// `outside`: nodes which, with `nodes`, form a connected set (or nothing). Then every
+    /// component of `nodes` touches a neighbour of `outside`, and when `outside` is small the
+    /// components are found by [`Planner::components_from_boundary`].
+    fn components(
+        &mut self,
+        nodes: &[usize],
+        outside: [&[usize]; 2],
+    ) -> Option<(Vec<usize>, Vec<usize>)> {
         let stamp = self.enter(nodes);
         let graph = self.graph;
+        if let Some(seeds) = self.boundary(nodes.len(), stamp, outside) {
+            return self.components_from_boundary(nodes, stamp, &seeds);
+        }
         // A member not yet reached has `member == stamp`; reaching it clears `member` (no stamp
         // is 0) and records its component in `first`, so one test per neighbour suffices.
         let mut count = 0;
@@ -813,6 +838,161 @@ impl<'a> Planner<'a> {
             let slot = &mut next[self.first[node]];
             grouped[*slot] = node;
             *slot += 1;
+        }
+        Some((grouped, bounds))
+    }
+
+    /// The members (marked with `stamp`) adjacent to `outside`, when finding them costs less
+    /// than a tenth of a search through the `size` members; otherwise `None`.
+    fn boundary(&self, size: usize, stamp: u32, outside: [&[usize]; 2]) -> Option<Vec<usize>> {
+        let graph = self.graph;
+        let limit = size / 10;
+        let mut cost = 0;
+        for &node in outside.iter().flat_map(|part| part.iter()) {
+            cost += 1 + graph.succs(node).len() + graph.preds(node).len();
+            if cost > limit {
+                return None;
+            }
+        }
+        if cost == 0 {
+            return None;
+        }
+        let mut seeds = Vec::new();
+        for &node in outside.iter().flat_map(|part| part.iter()) {
+            for &next in graph.succs(node).iter().chain(graph.preds(node)) {
+                if self.member[next] == stamp {
+                    seeds.push(next);
+                }
+            }
+        }
+        Some(seeds)
+    }
+
+    /// [`Planner::components`] of `nodes` (entered with `stamp`) when every component contains
+    /// one of `seeds`: a search from each seed, taking turns one node at a time, searches that
+    /// meet merging; a group of searches that runs out of nodes has found a whole component, and
+    /// once a single group is left, everything not yet assigned is its component. So the cost
+    /// is that of the small components (times the number of searches), not of the large one,
+    /// which matters when a big block loses a few nodes per level of a deep decomposition.
+    /// Charges the budgets what the plain search would.
+    fn components_from_boundary(
+        &mut self,
+        nodes: &[usize],
+        stamp: u32,
+        seeds: &[usize],
+    ) -> Option<(Vec<usize>, Vec<usize>)> {
+        let graph = self.graph;
+        let mut work = nodes.len() as u64;
+        for (position, &node) in nodes.iter().enumerate() {
+            work += (graph.succs(node).len() + graph.preds(node).len()) as u64;
+            self.first[node] = NONE; // the search that reached the node
+            self.second[node] = position;
+        }
+        self.charge(work);
+        // Per search: its union-find parent, its stack and the nodes it reached; per group
+        // (at its root): how many of its searches still have nodes to expand.
+        let mut parent: Vec<usize> = Vec::new();
+        let mut open: Vec<usize> = Vec::new();
+        let mut stacks: Vec<Vec<usize>> = Vec::new();
+        let mut reached: Vec<Vec<usize>> = Vec::new();
+        for &seed in seeds {
+            if self.first[seed] != NONE {
+                continue;
+            }
+            self.first[seed] = stacks.len();
+            parent.push(stacks.len());
+            open.push(1);
+            stacks.push(vec![seed]);
+            reached.push(vec![seed]);
+        }
+        fn root(parent: &mut [usize], mut search: usize) -> usize {
+            while parent[search] != search {
+                parent[search] = parent[parent[search]];
+                search = parent[search];
+            }
+            search
+        }
+        let mut unfinished = stacks.len();
+        let mut turns: std::collections::VecDeque<usize> = (0..stacks.len()).collect();
+        while unfinished > 1
+            && let Some(search) = turns.pop_front()
+        {
+            let Some(node) = stacks[search].pop() else {
+                continue;
+            };
+            for &next in graph.succs(node).iter().chain(graph.preds(node)) {
+                if self.member[next] != stamp {
+                    continue;
+                }
+                let owner = self.first[next];
+                if owner == NONE {
+                    self.first[next] = search;
+                    stacks[search].push(next);
+                    reached[search].push(next);
+                } else {
+                    let (mine, theirs) = (root(&mut parent, search), root(&mut parent, owner));
+                    if mine != theirs {
+                        let (kept, merged) = (mine.min(theirs), mine.max(theirs));
+                        parent[merged] = kept;
+                        open[kept] += open[merged];
+                        unfinished -= 1;
+                    }
+                }
+            }
+            if stacks[search].is_empty() {
+                let group = root(&mut parent, search);
+                open[group] -= 1;
+                if open[group] == 0 {
+                    unfinished -= 1;
+                }
+            } else {
+                turns.push_back(search);
+            }
+        }
+        // Finished groups are whole components; the rest of `nodes` is one more (if any).
+        let mut groups: Vec<(usize, Vec<usize>)> = Vec::new();
+        let mut finished_root = vec![NONE; stacks.len()];
+        for search in 0..stacks.len() {
+            let group = root(&mut parent, search);
+            if open[group] != 0 {
+                continue;
+            }
+            if finished_root[group] == NONE {
+                finished_root[group] = groups.len();
+                groups.push((0, Vec::new()));
+            }
+            groups[finished_root[group]]
+                .1
+                .extend_from_slice(&reached[search]);
+        }
+        let whole = groups
+            .iter()
+            .map(|(_, members)| members.len())
+            .sum::<usize>();
+        if groups.len() + usize::from(whole < nodes.len()) == 1 {
+            return None;
+        }
+        for (first, members) in &mut groups {
+            members.sort_unstable_by_key(|&node| self.second[node]);
+            for &node in members.iter() {
+                self.member[node] = 0;
+            }
+            *first = self.second[members[0]];
+        }
+        let rest: Vec<usize> = nodes
+            .iter()
+            .copied()
+            .filter(|&node| self.member[node] == stamp)
+            .collect();
+        if let Some(&first) = rest.first() {
+            groups.push((self.second[first], rest));
+        }
+        groups.sort_unstable_by_key(|(first, _)| *first);
+        let mut grouped = Vec::with_capacity(nodes.len());
+        let mut bounds = vec![0];
+        for (_, members) in groups {
+            grouped.extend(members);
+            bounds.push(grouped.len());
         }
         Some((grouped, bounds))
     }
