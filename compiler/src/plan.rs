@@ -952,7 +952,7 @@ impl<'a> Planner<'a> {
         // Finished groups are whole components; the rest of `nodes` is one more (if any).
         let mut groups: Vec<(usize, Vec<usize>)> = Vec::new();
         let mut finished_root = vec![NONE; stacks.len()];
-        for search in 0..stacks.len() {
+        for (search, members) in reached.iter().enumerate() {
             let group = root(&mut parent, search);
             if open[group] != 0 {
                 continue;
@@ -961,9 +961,7 @@ impl<'a> Planner<'a> {
                 finished_root[group] = groups.len();
                 groups.push((0, Vec::new()));
             }
-            groups[finished_root[group]]
-                .1
-                .extend_from_slice(&reached[search]);
+            groups[finished_root[group]].1.extend_from_slice(members);
         }
         let whole = groups
             .iter()
