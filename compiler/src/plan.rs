@@ -19,11 +19,14 @@
 //!    node before the position has an edge to each minimal node after it (one linear sweep finds
 //!    all such cuts, without computing the transitive reduction). Sets alternate between the two
 //!    splits. Where the DAG's order is series-parallel this recovers it exactly: no false
-//!    barriers, makespan equal to the critical path.
+//!    barriers, makespan equal to the critical path. The components of a series block are
+//!    searched from its boundary with the other blocks when those are small, so a deeply nested
+//!    set that sheds a few nodes per level is not searched whole at every level.
 //! 2. **Prime blocks.** A connected set of two or more nodes with no series cut is not
 //!    series-parallel: some order has to be added, and the plan of such a block is a sequence
 //!    whose first step is a downset of it. Blocks of at most [`EXACT_MAX`] nodes are solved
-//!    optimally by dynamic programming over their downsets. Larger blocks take the better of
+//!    optimally by dynamic programming over their downsets (stopping at a set's critical path,
+//!    and remembering solved blocks by shape and weights). Larger blocks take the better of
 //!    two encodings, each planned recursively (so whatever is series-parallel inside them is
 //!    again emitted exactly):
 //!    - *staged*: a sequence of stages, each the nodes of up to three consecutive levels, chosen
