@@ -7,7 +7,9 @@
 //! `wfc explain` and `wfc graph --plan` show them: one layout serves all three, so what they
 //! show is what is deployed.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use rustc_hash::FxHashMap;
 
 use crate::check::TaskGraph;
 use crate::model::{TaskId, TaskKind, Workflow};
@@ -24,7 +26,7 @@ const MAX_WEIGHT_DEPTH: usize = 64;
 pub struct Layout<'a> {
     workflow: &'a Workflow,
     /// Successors of each task among its siblings.
-    successors: HashMap<TaskId, Vec<TaskId>>,
+    successors: FxHashMap<TaskId, Vec<TaskId>>,
 }
 
 /// The layout of one task list. Positions are indices into the list.
@@ -45,7 +47,7 @@ pub struct ListLayout {
 
 impl<'a> Layout<'a> {
     pub fn new(workflow: &'a Workflow, graph: &TaskGraph) -> Layout<'a> {
-        let mut successors: HashMap<TaskId, Vec<TaskId>> = HashMap::new();
+        let mut successors: FxHashMap<TaskId, Vec<TaskId>> = FxHashMap::default();
         for &(from, to) in &graph.dependencies {
             successors.entry(from).or_default().push(to);
         }
@@ -99,7 +101,7 @@ impl<'a> Layout<'a> {
 
     /// The sibling edges of a list, as positions in it.
     pub fn edges(&self, list: &[TaskId]) -> Vec<(usize, usize)> {
-        let position: HashMap<TaskId, usize> = list
+        let position: FxHashMap<TaskId, usize> = list
             .iter()
             .enumerate()
             .map(|(index, id)| (*id, index))

@@ -19,11 +19,14 @@
 //!    node before the position has an edge to each minimal node after it (one linear sweep finds
 //!    all such cuts, without computing the transitive reduction). Sets alternate between the two
 //!    splits. Where the DAG's order is series-parallel this recovers it exactly: no false
-//!    barriers, makespan equal to the critical path.
+//!    barriers, makespan equal to the critical path. The components of a series block are
+//!    searched from its boundary with the other blocks when those are small, so a deeply nested
+//!    set that sheds a few nodes per level is not searched whole at every level.
 //! 2. **Prime blocks.** A connected set of two or more nodes with no series cut is not
 //!    series-parallel: some order has to be added, and the plan of such a block is a sequence
 //!    whose first step is a downset of it. Blocks of at most [`EXACT_MAX`] nodes are solved
-//!    optimally by dynamic programming over their downsets. Larger blocks take the better of
+//!    optimally by dynamic programming over their downsets (stopping at a set's critical path,
+//!    and remembering solved blocks by shape and weights). Larger blocks take the better of
 //!    two encodings, each planned recursively (so whatever is series-parallel inside them is
 //!    again emitted exactly):
 //!    - *staged*: a sequence of stages, each the nodes of up to three consecutive levels, chosen
@@ -44,6 +47,8 @@
 //! Typical sparse DAGs of 100,000 nodes plan in well under a second (docs/benchmarks.md).
 
 use std::fmt;
+
+use rustc_hash::FxHashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The planner's input: node `i` has estimated duration `weights[i]`, and each edge `(a, b)`
@@ -126,7 +131,14 @@ const BUDGET_BASE: u64 = 4_000_000;
 /// structure where that is series-parallel and otherwise adding as little waiting as the
 /// heuristics find, never slower than [`level_waves`]. Deterministic.
 pub fn plan(input: &PlanInput) -> Result<Plan, PlanError> {
-    let spare_threads = std::thread::available_parallelism().map_or(0, |threads| threads.get() - 1);
+    // Only a cut with two sides of at least `INDEPENDENT_SIDE_MIN` nodes uses a thread. Asking
+    // the system how many there are costs more than planning a small list (it reads cgroup
+    // files on Linux), and a workflow has many small lists.
+    let spare_threads = if input.weights.len() < 2 * INDEPENDENT_SIDE_MIN {
+        0
+    } else {
+        std::thread::available_parallelism().map_or(0, |threads| threads.get() - 1)
+    };
     plan_with_threads(input, spare_threads)
 }
 
@@ -153,7 +165,7 @@ fn plan_with_threads(input: &PlanInput, spare_threads: usize) -> Result<Plan, Pl
     let mut planner = Planner::new(&graph, &input.weights, &spare_threads);
     let all = graph.topo.clone();
     let waves_span = planner.waves(&all).0;
-    let found = planner.solve(all.clone(), Known::Nothing, 0, ROOT_EFFORT);
+    let found = planner.solve(&all, Known::Nothing, 0, ROOT_EFFORT);
     let chosen = if found.span <= waves_span {
         found.plan
     } else {
@@ -594,6 +606,14 @@ struct Planner<'a> {
     /// Threads that may still be started for independent sides, shared by every planner of one
     /// [`plan`] call.
     spare_threads: &'a AtomicUsize,
+    /// Scratch stack of [`Planner::components`], kept to save an allocation per call.
+    stack: Vec<usize>,
+    /// Scratch tables of [`Planner::exact`], kept to save allocations per block.
+    exact_tables: ExactTables,
+    /// Blocks [`Planner::exact`] has solved, by shape and weights (the predecessor masks of the
+    /// block's nodes in topological order, then their weights): the makespan and the plan over
+    /// the block's local numbers.
+    exact_memo: FxHashMap<Vec<u64>, (u64, Plan)>,
 }
 
 impl<'a> Planner<'a> {
@@ -611,10 +631,25 @@ impl<'a> Planner<'a> {
             second: vec![NONE; nodes],
             finish: vec![0; nodes],
             tail: vec![0; nodes],
-            budget: BUDGET_BASE.saturating_add(elements.saturating_mul(BUDGET_PER_ELEMENT)),
+            budget: {
+                let per: u64 = std::env::var("WFC_BPE")
+                    .ok()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(BUDGET_PER_ELEMENT);
+                let knee: u64 = std::env::var("WFC_KNEE")
+                    .ok()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(u64::MAX);
+                BUDGET_BASE.saturating_add(
+                    elements.min(knee) * BUDGET_PER_ELEMENT + elements.saturating_sub(knee) * per,
+                )
+            },
             search_budget: SEARCH_BUDGET_BASE
                 .saturating_add(elements.saturating_mul(SEARCH_BUDGET_PER_ELEMENT)),
             nesting: 0,
+            stack: Vec::new(),
+            exact_tables: ExactTables::default(),
+            exact_memo: FxHashMap::default(),
         }
     }
 
@@ -644,7 +679,20 @@ impl<'a> Planner<'a> {
     }
 
     /// Plans `nodes`, which must be in topological order.
-    fn solve(&mut self, nodes: Vec<usize>, known: Known, depth: usize, effort: Effort) -> Part {
+    fn solve(&mut self, nodes: &[usize], known: Known, depth: usize, effort: Effort) -> Part {
+        self.solve_within(nodes, known, [&[], &[]], depth, effort)
+    }
+
+    /// [`Planner::solve`] of a series block: `outside` holds the other blocks of its parent set,
+    /// which was connected, so that components can be searched from the boundary.
+    fn solve_within(
+        &mut self,
+        nodes: &[usize],
+        known: Known,
+        outside: [&[usize]; 2],
+        depth: usize,
+        effort: Effort,
+    ) -> Part {
         if nodes.len() == 1 {
             let node = nodes[0];
             return Part {
@@ -654,70 +702,119 @@ impl<'a> Planner<'a> {
         }
         if depth >= MAX_DEPTH {
             // Nested too deeply for the stack (and for Conductor): flatten into level waves.
-            let span = self.waves(&nodes).0;
+            let span = self.waves(nodes).0;
             return Part {
-                plan: self.waves_plan(&nodes),
+                plan: self.waves_plan(nodes),
                 span,
             };
         }
-        if known != Known::Connected {
-            let components = self.components(&nodes);
-            if components.len() > 1 {
-                let mut span = 0;
-                let mut branches = Vec::with_capacity(components.len());
-                for component in components {
-                    let part = self.solve(component, Known::Connected, depth + 1, effort);
-                    span = span.max(part.span);
-                    branches.push(part.plan);
-                }
-                return Part {
-                    plan: Plan::Parallel(branches),
-                    span,
-                };
-            }
+        if nodes.len() == 2
+            && let Some(part) = self.solve_pair(nodes[0], nodes[1], known)
+        {
+            return part;
         }
-        if known != Known::NoSeries {
-            let blocks = self.series_blocks(&nodes);
-            if blocks.len() > 1 {
-                let mut span: u64 = 0;
-                let mut steps = Vec::with_capacity(blocks.len());
-                for block in blocks {
-                    let part = self.solve(block, Known::NoSeries, depth + 1, effort);
-                    span = span.saturating_add(part.span);
-                    steps.push(part.plan);
-                }
-                return Part {
-                    plan: Plan::Sequence(steps),
-                    span,
-                };
+        if known != Known::Connected
+            && let Some((grouped, bounds)) = self.components(nodes, outside)
+        {
+            let mut span = 0;
+            let mut branches = Vec::with_capacity(bounds.len() - 1);
+            for range in bounds.windows(2) {
+                let component = &grouped[range[0]..range[1]];
+                let part = self.solve(component, Known::Connected, depth + 1, effort);
+                span = span.max(part.span);
+                branches.push(part.plan);
             }
+            return Part {
+                plan: Plan::Parallel(branches),
+                span,
+            };
+        }
+        if known != Known::NoSeries
+            && let Some(cuts) = self.series_blocks(nodes)
+        {
+            let mut span: u64 = 0;
+            let mut steps = Vec::with_capacity(cuts.len() - 1);
+            for range in cuts.windows(2) {
+                let block = &nodes[range[0]..range[1]];
+                let outside = [&nodes[..range[0]], &nodes[range[1]..]];
+                let part = self.solve_within(block, Known::NoSeries, outside, depth + 1, effort);
+                span = span.saturating_add(part.span);
+                steps.push(part.plan);
+            }
+            return Part {
+                plan: Plan::Sequence(steps),
+                span,
+            };
         }
         // Connected, at least two nodes, no series cut.
         self.solve_prime(nodes, depth, effort)
     }
 
-    /// Weakly connected components of `nodes`, each in topological order, ordered by their
-    /// first node.
-    fn components(&mut self, nodes: &[usize]) -> Vec<Vec<usize>> {
-        let stamp = self.enter(nodes);
-        for &node in nodes {
-            self.first[node] = NONE;
+    /// [`Planner::solve`] of two nodes, `first` before `second` in topological order: the
+    /// decomposition's answer without its passes (sets of two are the most common in the
+    /// search), charging the budgets exactly what [`Planner::components`] and
+    /// [`Planner::series_blocks`] would, so that every later decision is the same.
+    fn solve_pair(&mut self, first: usize, second: usize, known: Known) -> Option<Part> {
+        let graph = self.graph;
+        let linked = graph.succs(first).binary_search(&second).is_ok();
+        if linked && known == Known::NoSeries {
+            return None; // not a series block after all: let the general path decide
         }
+        let degree = |node: usize| (graph.succs(node).len() + graph.preds(node).len()) as u64;
+        if known != Known::Connected {
+            self.charge(2 + degree(first) + degree(second));
+        }
+        let (first_part, second_part) = (Plan::Task(first), Plan::Task(second));
+        if !linked {
+            return Some(Part {
+                plan: Plan::Parallel(vec![first_part, second_part]),
+                span: self.weight(first).max(self.weight(second)),
+            });
+        }
+        let preds = |node: usize| graph.preds(node).len() as u64;
+        self.charge(4 + preds(first) + 2 * preds(second) + graph.succs(first).len() as u64);
+        Some(Part {
+            plan: Plan::Sequence(vec![first_part, second_part]),
+            span: self.weight(first).saturating_add(self.weight(second)),
+        })
+    }
+
+    /// Weakly connected components of `nodes`, each in topological order, ordered by their
+    /// first node: the nodes grouped by component, and the bounds of the groups (component `i`
+    /// is `grouped[bounds[i]..bounds[i + 1]]`). `None` when `nodes` is connected (the common
+    /// case, which then costs no copy).
+    ///
+    /// `outside`: nodes which, with `nodes`, form a connected set (or nothing). Then every
+    /// component of `nodes` touches a neighbour of `outside`, and when `outside` is small the
+    /// components are found by [`Planner::components_from_boundary`].
+    fn components(
+        &mut self,
+        nodes: &[usize],
+        outside: [&[usize]; 2],
+    ) -> Option<(Vec<usize>, Vec<usize>)> {
+        let stamp = self.enter(nodes);
+        let graph = self.graph;
+        if let Some(seeds) = self.boundary(nodes.len(), stamp, outside) {
+            return self.components_from_boundary(nodes, stamp, &seeds);
+        }
+        // A member not yet reached has `member == stamp`; reaching it clears `member` (no stamp
+        // is 0) and records its component in `first`, so one test per neighbour suffices.
         let mut count = 0;
         let mut work = nodes.len() as u64;
-        let mut stack = Vec::new();
+        let mut stack = std::mem::take(&mut self.stack);
         for &root in nodes {
-            if self.first[root] != NONE {
+            if self.member[root] != stamp {
                 continue;
             }
+            self.member[root] = 0;
             self.first[root] = count;
             stack.push(root);
             while let Some(node) = stack.pop() {
-                let graph = self.graph;
-                let neighbours = graph.succs(node).iter().chain(graph.preds(node));
-                for &next in neighbours {
-                    work += 1;
-                    if self.member[next] == stamp && self.first[next] == NONE {
+                let (succs, preds) = (graph.succs(node), graph.preds(node));
+                work += (succs.len() + preds.len()) as u64;
+                for &next in succs.iter().chain(preds) {
+                    if self.member[next] == stamp {
+                        self.member[next] = 0;
                         self.first[next] = count;
                         stack.push(next);
                     }
@@ -725,21 +822,188 @@ impl<'a> Planner<'a> {
             }
             count += 1;
         }
+        self.stack = stack;
         self.charge(work);
         if count == 1 {
-            return vec![nodes.to_vec()];
+            return None;
         }
-        let mut components = vec![Vec::new(); count];
+        // A counting sort by component keeps each component in topological order.
+        let mut bounds = vec![0usize; count + 1];
         for &node in nodes {
-            components[self.first[node]].push(node);
+            bounds[self.first[node] + 1] += 1;
         }
-        components
+        for component in 0..count {
+            bounds[component + 1] += bounds[component];
+        }
+        let mut next = bounds.clone();
+        let mut grouped = vec![0usize; nodes.len()];
+        for &node in nodes {
+            let slot = &mut next[self.first[node]];
+            grouped[*slot] = node;
+            *slot += 1;
+        }
+        Some((grouped, bounds))
+    }
+
+    /// The members (marked with `stamp`) adjacent to `outside`, when finding them costs less
+    /// than a tenth of a search through the `size` members; otherwise `None`.
+    fn boundary(&self, size: usize, stamp: u32, outside: [&[usize]; 2]) -> Option<Vec<usize>> {
+        let graph = self.graph;
+        let limit = size / 10;
+        let mut cost = 0;
+        for &node in outside.iter().flat_map(|part| part.iter()) {
+            cost += 1 + graph.succs(node).len() + graph.preds(node).len();
+            if cost > limit {
+                return None;
+            }
+        }
+        if cost == 0 {
+            return None;
+        }
+        let mut seeds = Vec::new();
+        for &node in outside.iter().flat_map(|part| part.iter()) {
+            for &next in graph.succs(node).iter().chain(graph.preds(node)) {
+                if self.member[next] == stamp {
+                    seeds.push(next);
+                }
+            }
+        }
+        Some(seeds)
+    }
+
+    /// [`Planner::components`] of `nodes` (entered with `stamp`) when every component contains
+    /// one of `seeds`: a search from each seed, taking turns one node at a time, searches that
+    /// meet merging; a group of searches that runs out of nodes has found a whole component, and
+    /// once a single group is left, everything not yet assigned is its component. So the cost
+    /// is that of the small components (times the number of searches), not of the large one,
+    /// which matters when a big block loses a few nodes per level of a deep decomposition.
+    /// Charges the budgets what the plain search would.
+    fn components_from_boundary(
+        &mut self,
+        nodes: &[usize],
+        stamp: u32,
+        seeds: &[usize],
+    ) -> Option<(Vec<usize>, Vec<usize>)> {
+        let graph = self.graph;
+        let mut work = nodes.len() as u64;
+        for (position, &node) in nodes.iter().enumerate() {
+            work += (graph.succs(node).len() + graph.preds(node).len()) as u64;
+            self.first[node] = NONE; // the search that reached the node
+            self.second[node] = position;
+        }
+        self.charge(work);
+        // Per search: its union-find parent, its stack and the nodes it reached; per group
+        // (at its root): how many of its searches still have nodes to expand.
+        let mut parent: Vec<usize> = Vec::new();
+        let mut open: Vec<usize> = Vec::new();
+        let mut stacks: Vec<Vec<usize>> = Vec::new();
+        let mut reached: Vec<Vec<usize>> = Vec::new();
+        for &seed in seeds {
+            if self.first[seed] != NONE {
+                continue;
+            }
+            self.first[seed] = stacks.len();
+            parent.push(stacks.len());
+            open.push(1);
+            stacks.push(vec![seed]);
+            reached.push(vec![seed]);
+        }
+        fn root(parent: &mut [usize], mut search: usize) -> usize {
+            while parent[search] != search {
+                parent[search] = parent[parent[search]];
+                search = parent[search];
+            }
+            search
+        }
+        let mut unfinished = stacks.len();
+        let mut turns: std::collections::VecDeque<usize> = (0..stacks.len()).collect();
+        while unfinished > 1
+            && let Some(search) = turns.pop_front()
+        {
+            let Some(node) = stacks[search].pop() else {
+                continue;
+            };
+            for &next in graph.succs(node).iter().chain(graph.preds(node)) {
+                if self.member[next] != stamp {
+                    continue;
+                }
+                let owner = self.first[next];
+                if owner == NONE {
+                    self.first[next] = search;
+                    stacks[search].push(next);
+                    reached[search].push(next);
+                } else {
+                    let (mine, theirs) = (root(&mut parent, search), root(&mut parent, owner));
+                    if mine != theirs {
+                        let (kept, merged) = (mine.min(theirs), mine.max(theirs));
+                        parent[merged] = kept;
+                        open[kept] += open[merged];
+                        unfinished -= 1;
+                    }
+                }
+            }
+            if stacks[search].is_empty() {
+                let group = root(&mut parent, search);
+                open[group] -= 1;
+                if open[group] == 0 {
+                    unfinished -= 1;
+                }
+            } else {
+                turns.push_back(search);
+            }
+        }
+        // Finished groups are whole components; the rest of `nodes` is one more (if any).
+        let mut groups: Vec<(usize, Vec<usize>)> = Vec::new();
+        let mut finished_root = vec![NONE; stacks.len()];
+        for (search, members) in reached.iter().enumerate() {
+            let group = root(&mut parent, search);
+            if open[group] != 0 {
+                continue;
+            }
+            if finished_root[group] == NONE {
+                finished_root[group] = groups.len();
+                groups.push((0, Vec::new()));
+            }
+            groups[finished_root[group]].1.extend_from_slice(members);
+        }
+        let whole = groups
+            .iter()
+            .map(|(_, members)| members.len())
+            .sum::<usize>();
+        if groups.len() + usize::from(whole < nodes.len()) == 1 {
+            return None;
+        }
+        for (first, members) in &mut groups {
+            members.sort_unstable_by_key(|&node| self.second[node]);
+            for &node in members.iter() {
+                self.member[node] = 0;
+            }
+            *first = self.second[members[0]];
+        }
+        let rest: Vec<usize> = nodes
+            .iter()
+            .copied()
+            .filter(|&node| self.member[node] == stamp)
+            .collect();
+        if let Some(&first) = rest.first() {
+            groups.push((self.second[first], rest));
+        }
+        groups.sort_unstable_by_key(|(first, _)| *first);
+        let mut grouped = Vec::with_capacity(nodes.len());
+        let mut bounds = vec![0];
+        for (_, members) in groups {
+            grouped.extend(members);
+            bounds.push(grouped.len());
+        }
+        Some((grouped, bounds))
     }
 
     /// The maximal series decomposition of `nodes` (in topological order): the blocks between
     /// every position where each maximal node before it has an edge to each minimal node after
     /// it. Such a position is a cut of every topological order, so one sweep finds all of them.
-    fn series_blocks(&mut self, nodes: &[usize]) -> Vec<Vec<usize>> {
+    /// Returns the bounds of the blocks in `nodes` (block `i` is `nodes[cuts[i]..cuts[i + 1]]`),
+    /// or `None` when there is no cut.
+    fn series_blocks(&mut self, nodes: &[usize]) -> Option<Vec<usize>> {
         let stamp = self.enter(nodes);
         let graph = self.graph;
         let mut work = nodes.len() as u64;
@@ -805,37 +1069,35 @@ impl<'a> Planner<'a> {
                 }
             }
             if index + 1 < nodes.len() && maximal_before.saturating_mul(minimal_after) == good {
+                if cuts.is_empty() {
+                    cuts.push(0);
+                }
                 cuts.push(index + 1);
             }
         }
         self.charge(work);
         if cuts.is_empty() {
-            return vec![nodes.to_vec()];
+            return None;
         }
-        let mut blocks = Vec::with_capacity(cuts.len() + 1);
-        let mut start = 0;
-        for cut in cuts.into_iter().chain(std::iter::once(nodes.len())) {
-            blocks.push(nodes[start..cut].to_vec());
-            start = cut;
-        }
-        blocks
+        cuts.push(nodes.len());
+        Some(cuts)
     }
 
     /// Plans a prime block: connected, at least two nodes, no series cut. Some order must be
     /// added. Small blocks are solved exactly; otherwise the better of the staged encoding and
     /// the best cut (or the best few) with both sides planned recursively.
-    fn solve_prime(&mut self, nodes: Vec<usize>, depth: usize, effort: Effort) -> Part {
+    fn solve_prime(&mut self, nodes: &[usize], depth: usize, effort: Effort) -> Part {
         let size = nodes.len();
         if size <= effort.exact {
             let cost = 3u64.pow(size as u32);
             if self.budget >= cost {
                 self.charge(cost);
-                return self.exact(&nodes);
+                return self.exact(nodes);
             }
         }
         let exhausted = depth >= MAX_DEPTH || self.budget == 0;
         let horizon = if exhausted { 1 } else { effort.horizon };
-        let staged = self.staged(&nodes, depth, horizon);
+        let staged = self.staged(nodes, depth, horizon);
         if horizon < 2 {
             return staged;
         }
@@ -847,7 +1109,7 @@ impl<'a> Planner<'a> {
         } else {
             1
         };
-        let cuts = self.best_cuts(&nodes, count);
+        let cuts = self.best_cuts(nodes, count);
         let searching = cuts.len() > 1;
         self.nesting += usize::from(searching);
         let after_cut = Effort {
@@ -860,10 +1122,10 @@ impl<'a> Planner<'a> {
                 && before.len() >= INDEPENDENT_SIDE_MIN
                 && after.len() >= INDEPENDENT_SIDE_MIN
             {
-                self.solve_sides_independently(before, after, depth + 1, after_cut)
+                self.solve_sides_independently(&before, &after, depth + 1, after_cut)
             } else {
-                let first = self.solve(before, Known::Nothing, depth + 1, after_cut);
-                let second = self.solve(after, Known::Nothing, depth + 1, after_cut);
+                let first = self.solve(&before, Known::Nothing, depth + 1, after_cut);
+                let second = self.solve(&after, Known::Nothing, depth + 1, after_cut);
                 (first, second)
             };
             let span = first.span.saturating_add(second.span);
@@ -883,8 +1145,8 @@ impl<'a> Planner<'a> {
     /// `before` with the other half; what either leaves unused returns to this planner.
     fn solve_sides_independently(
         &mut self,
-        before: Vec<usize>,
-        after: Vec<usize>,
+        before: &[usize],
+        after: &[usize],
         depth: usize,
         effort: Effort,
     ) -> (Part, Part) {
@@ -892,7 +1154,7 @@ impl<'a> Planner<'a> {
         let search_share = self.search_budget / 2;
         self.budget -= budget_share;
         self.search_budget -= search_share;
-        let side = Side::new(self, &after);
+        let side = Side::new(self, after);
         let nesting = self.nesting;
         let spare_threads = self.spare_threads;
         let plan_after = move || {
@@ -901,7 +1163,7 @@ impl<'a> Planner<'a> {
             planner.search_budget = search_share;
             planner.nesting = nesting;
             let local: Vec<usize> = (0..side.weights.len()).collect();
-            let part = planner.solve(local, Known::Nothing, depth, effort);
+            let part = planner.solve(&local, Known::Nothing, depth, effort);
             let part = Part {
                 plan: side.global_plan(part.plan),
                 span: part.span,
@@ -969,7 +1231,7 @@ impl<'a> Planner<'a> {
                     horizon: length - 1,
                     exact: EXACT_MAX_IN_SEARCH,
                 };
-                let part = self.solve(stage, Known::Nothing, depth + 1, effort);
+                let part = self.solve(&stage, Known::Nothing, depth + 1, effort);
                 let total = best[start].saturating_add(part.span);
                 if total < best[end] {
                     best[end] = total;
@@ -1041,24 +1303,21 @@ impl<'a> Planner<'a> {
         self.times(nodes, stamp);
         let size = nodes.len();
         // Positions in topological order break ties, so every prefix is a downset.
-        let mut by_finish: Vec<(u64, usize)> = nodes
-            .iter()
-            .enumerate()
-            .map(|(index, &node)| (self.finish[node], index))
-            .collect();
-        by_finish.sort_unstable();
-        let mut by_tail: Vec<(u64, usize)> = nodes
-            .iter()
-            .enumerate()
-            .map(|(index, &node)| (u64::MAX - self.tail[node], index))
-            .collect();
-        by_tail.sort_unstable();
+        let by_finish = sorted_by_key(nodes.iter().map(|&node| self.finish[node]).collect());
+        let by_tail = sorted_by_key(
+            nodes
+                .iter()
+                .map(|&node| u64::MAX - self.tail[node])
+                .collect(),
+        );
         self.charge(2 * size as u64 * u64::from(usize::BITS - size.leading_zeros()));
         let balanced = |length: usize| {
             size <= BALANCE_MIN_BLOCK || length.min(size - length) * 100 >= BALANCE_PERCENT * size
         };
-        // (bound, imbalance, prefix length, which order)
-        let mut candidates: Vec<(u64, usize, usize, usize)> = Vec::new();
+        // The `count` best candidates (bound, imbalance, prefix length, which order), smallest
+        // first. The two orders often give the same cut: of candidates with the same bound and
+        // size (hence the same imbalance) only the first order's is kept.
+        let mut candidates: Vec<(u64, usize, usize, usize)> = Vec::with_capacity(count + 1);
         let mut suffix = vec![0u64; size + 1];
         for (which, order) in [&by_finish, &by_tail].into_iter().enumerate() {
             for position in (0..size).rev() {
@@ -1068,19 +1327,29 @@ impl<'a> Planner<'a> {
             for position in 0..size - 1 {
                 prefix = prefix.max(self.finish[nodes[order[position].1]]);
                 let length = position + 1;
-                if balanced(length) {
-                    let bound = prefix.saturating_add(suffix[position + 1]);
-                    let imbalance = (2 * length).abs_diff(size);
-                    candidates.push((bound, imbalance, length, which));
+                if !balanced(length) {
+                    continue;
                 }
+                let bound = prefix.saturating_add(suffix[position + 1]);
+                let candidate = (bound, (2 * length).abs_diff(size), length, which);
+                if candidates.len() == count
+                    && candidates.last().is_some_and(|last| candidate >= *last)
+                {
+                    continue;
+                }
+                if candidates
+                    .iter()
+                    .any(|kept| (kept.0, kept.2) == (candidate.0, candidate.2))
+                {
+                    continue;
+                }
+                let at = candidates.partition_point(|kept| *kept < candidate);
+                candidates.insert(at, candidate);
+                candidates.truncate(count);
             }
         }
-        candidates.sort_unstable();
-        // The two orders often give the same cut: skip a candidate with the same bound and
-        // size as the previous one.
-        candidates.dedup_by_key(|candidate| (candidate.0, candidate.2));
         let mut cuts = Vec::with_capacity(count);
-        for &(_, _, length, which) in candidates.iter().take(count) {
+        for &(_, _, length, which) in &candidates {
             let order = if which == 0 { &by_finish } else { &by_tail };
             let stamp = self.enter(nodes);
             for &(_, index) in &order[..length] {
@@ -1163,28 +1432,83 @@ impl<'a> Planner<'a> {
                 }
             }
         }
-        // Union of the predecessors of every subset.
-        let full = (1u32 << size) - 1;
-        let mut preds_of = vec![0u32; 1 << size];
-        for subset in 1..=full {
-            let lowest = subset.trailing_zeros() as usize;
-            preds_of[subset as usize] = preds_of[(subset & (subset - 1)) as usize] | preds[lowest];
-        }
         let weights: Vec<u64> = nodes.iter().map(|&node| self.weight(node)).collect();
+        // The optimum depends only on the block's shape and weights, which repeat a lot (most
+        // workflow tasks have the default weight): solved blocks are remembered, with their
+        // plans over local numbers.
+        let mut key = Vec::with_capacity(2 * size);
+        key.extend(preds.iter().map(|&mask| u64::from(mask)));
+        key.extend_from_slice(&weights);
+        if let Some((span, local_plan)) = self.exact_memo.get(&key) {
+            return Part {
+                plan: renumbered(local_plan, nodes),
+                span: *span,
+            };
+        }
+        let full = (1u32 << size) - 1;
+        let tables = &mut self.exact_tables;
+        tables.span.clear();
+        tables.span.resize(1 << size, u64::MAX);
+        tables.split.clear();
+        tables.split.resize(1 << size, 0);
         let mut table = Exact {
             adjacent,
-            preds_of,
+            preds,
             weights,
-            span: vec![u64::MAX; 1 << size],
-            split: vec![0; 1 << size],
-            stack: Vec::new(),
+            tables,
         };
         let span = table.best(full);
-        Part {
-            plan: table.plan(full, nodes),
-            span,
-        }
+        let local: Vec<usize> = (0..size).collect();
+        let local_plan = table.plan(full, &local);
+        let plan = renumbered(&local_plan, nodes);
+        self.exact_memo.insert(key, (span, local_plan));
+        Part { plan, span }
     }
+}
+
+/// `plan` with node `i` replaced by `nodes[i]`.
+fn renumbered(plan: &Plan, nodes: &[usize]) -> Plan {
+    match plan {
+        Plan::Task(local) => Plan::Task(nodes[*local]),
+        Plan::Sequence(steps) => {
+            Plan::Sequence(steps.iter().map(|step| renumbered(step, nodes)).collect())
+        }
+        Plan::Parallel(branches) => Plan::Parallel(
+            branches
+                .iter()
+                .map(|branch| renumbered(branch, nodes))
+                .collect(),
+        ),
+    }
+}
+
+/// `(keys[i], i)` for every `i`, sorted. Keys here are times bounded by the block's critical
+/// path, usually a small multiple of its size: then a counting sort (stable, so ties stay in
+/// index order, as in the tuple order) replaces the comparison sort.
+fn sorted_by_key(keys: Vec<u64>) -> Vec<(u64, usize)> {
+    let (Some(&least), Some(&most)) = (keys.iter().min(), keys.iter().max()) else {
+        return Vec::new();
+    };
+    let range = most - least;
+    if range > 4 * keys.len() as u64 + 64 {
+        let mut pairs: Vec<(u64, usize)> = keys.into_iter().zip(0..).collect();
+        pairs.sort_unstable();
+        return pairs;
+    }
+    let mut starts = vec![0usize; range as usize + 2];
+    for &key in &keys {
+        starts[(key - least) as usize + 1] += 1;
+    }
+    for slot in 1..starts.len() {
+        starts[slot] += starts[slot - 1];
+    }
+    let mut pairs = vec![(0u64, 0usize); keys.len()];
+    for (index, &key) in keys.iter().enumerate() {
+        let slot = &mut starts[(key - least) as usize];
+        pairs[*slot] = (key, index);
+        *slot += 1;
+    }
+    pairs
 }
 
 /// One side of a cut as a graph of its own: nodes renumbered `0..n` in the side's topological
@@ -1237,20 +1561,28 @@ impl Side {
     }
 }
 
-/// Memo table of [`Planner::exact`]: per subset (bit mask over the block's nodes in topological
-/// order) its best makespan and how it is reached (`split == 0`: a single node or parallel
-/// components; otherwise the first downset).
-struct Exact {
-    adjacent: Vec<u32>,
-    preds_of: Vec<u32>,
-    weights: Vec<u64>,
+/// Scratch space of [`Planner::exact`], reused from block to block: per subset (bit mask over
+/// the block's nodes in topological order) its best makespan (`u64::MAX`: not computed yet) and
+/// how it is reached (`split == 0`: a single node or parallel components; otherwise the first
+/// downset), and the downsets under evaluation, one segment per active call of [`Exact::best`].
+#[derive(Default)]
+struct ExactTables {
     span: Vec<u64>,
     split: Vec<u32>,
-    /// Downsets under evaluation, one segment per active call of [`Exact::best`].
     stack: Vec<u32>,
 }
 
-impl Exact {
+/// The dynamic programme of [`Planner::exact`] over the subsets of one small block.
+struct Exact<'t> {
+    /// Per node, its neighbours in the block (either direction) as a bit mask.
+    adjacent: Vec<u32>,
+    /// Per node, its predecessors in the block as a bit mask.
+    preds: Vec<u32>,
+    weights: Vec<u64>,
+    tables: &'t mut ExactTables,
+}
+
+impl Exact<'_> {
     fn component(&self, set: u32) -> u32 {
         let mut reached = set & set.wrapping_neg();
         loop {
@@ -1268,9 +1600,32 @@ impl Exact {
         }
     }
 
+    /// The weight of the heaviest path inside `set`: no plan of it is faster, so the search
+    /// over its first downsets can stop as soon as a plan reaches it.
+    fn critical_path(&self, set: u32) -> u64 {
+        let mut finish = [0u64; EXACT_MAX];
+        let mut longest = 0;
+        let mut rest = set;
+        // Bits are in topological order, so predecessors are finished first.
+        while rest != 0 {
+            let node = rest.trailing_zeros() as usize;
+            rest &= rest - 1;
+            let mut start = 0;
+            let mut preds = self.preds[node] & set;
+            while preds != 0 {
+                let pred = preds.trailing_zeros() as usize;
+                preds &= preds - 1;
+                start = start.max(finish[pred]);
+            }
+            finish[node] = start.saturating_add(self.weights[node]);
+            longest = longest.max(finish[node]);
+        }
+        longest
+    }
+
     fn best(&mut self, set: u32) -> u64 {
-        if self.span[set as usize] != u64::MAX {
-            return self.span[set as usize];
+        if self.tables.span[set as usize] != u64::MAX {
+            return self.tables.span[set as usize];
         }
         let result = if set.count_ones() == 1 {
             self.weights[set.trailing_zeros() as usize]
@@ -1288,13 +1643,12 @@ impl Exact {
             } else {
                 let mut best = u64::MAX;
                 let mut best_split = 0;
+                let lower_bound = self.critical_path(set);
                 // The proper non-empty downsets of `set`, by a walk over its nodes in
                 // topological order: a node may join only after all its predecessors in `set`.
-                // The proper non-empty downsets of `set`, by a walk over its nodes in
-                // topological order: a node may join only after all its predecessors in `set`.
-                // They are collected on `self.stack` above `base`; recursive calls push above
+                // They are collected on the stack above `base`; recursive calls push above
                 // them and truncate back.
-                let base = self.stack.len();
+                let base = self.tables.stack.len();
                 let mut pending = [(0u32, 0u32); 34];
                 pending[0] = (set, 0);
                 let mut waiting = 1;
@@ -1303,7 +1657,7 @@ impl Exact {
                     let (rest, chosen) = pending[waiting];
                     if rest == 0 {
                         if chosen != 0 && chosen != set {
-                            self.stack.push(chosen);
+                            self.tables.stack.push(chosen);
                         }
                         continue;
                     }
@@ -1311,30 +1665,34 @@ impl Exact {
                     let rest = rest & (rest - 1);
                     pending[waiting] = (rest, chosen);
                     waiting += 1;
-                    if self.preds_of[1 << node] & set & !chosen == 0 {
+                    if self.preds[node as usize] & set & !chosen == 0 {
                         pending[waiting] = (rest, chosen | 1 << node);
                         waiting += 1;
                     }
                 }
-                let end = self.stack.len();
+                let end = self.tables.stack.len();
                 for index in base..end {
-                    let subset = self.stack[index];
+                    let subset = self.tables.stack[index];
                     let first = self.best(subset);
                     if first < best {
                         let total = first.saturating_add(self.best(set & !subset));
                         if total < best {
                             best = total;
                             best_split = subset;
+                            // Later downsets can only tie, and ties keep the first.
+                            if best <= lower_bound {
+                                break;
+                            }
                         }
                     }
                 }
-                self.stack.truncate(base);
-                self.split[set as usize] = best_split;
+                self.tables.stack.truncate(base);
+                self.tables.split[set as usize] = best_split;
                 best
             }
         };
         // u64::MAX marks "unknown"; a saturated span stays correct as MAX - 1 is never needed.
-        self.span[set as usize] = result.min(u64::MAX - 1);
+        self.tables.span[set as usize] = result.min(u64::MAX - 1);
         result
     }
 
@@ -1342,7 +1700,7 @@ impl Exact {
         if set.count_ones() == 1 {
             return Plan::Task(nodes[set.trailing_zeros() as usize]);
         }
-        let split = self.split[set as usize];
+        let split = self.tables.split[set as usize];
         if split != 0 {
             return Plan::Sequence(vec![
                 self.plan(split, nodes),
