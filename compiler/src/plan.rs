@@ -131,13 +131,11 @@ const BUDGET_BASE: u64 = 4_000_000;
 /// structure where that is series-parallel and otherwise adding as little waiting as the
 /// heuristics find, never slower than [`level_waves`]. Deterministic.
 pub fn plan(input: &PlanInput) -> Result<Plan, PlanError> {
-    // Only a cut with two sides of at least `INDEPENDENT_SIDE_MIN` nodes uses a thread. Asking
-    // the system how many there are costs more than planning a small list (it reads cgroup
-    // files on Linux), and a workflow has many small lists.
+    // Only a cut with two sides of at least `INDEPENDENT_SIDE_MIN` nodes uses a thread.
     let spare_threads = if input.weights.len() < 2 * INDEPENDENT_SIDE_MIN {
         0
     } else {
-        std::thread::available_parallelism().map_or(0, |threads| threads.get() - 1)
+        crate::threads::available() - 1
     };
     plan_with_threads(input, spare_threads)
 }
