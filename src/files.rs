@@ -229,9 +229,26 @@ pub fn read_all(files: &[Candidate]) -> Vec<io::Result<Vec<u8>>> {
     })
 }
 
+/// How far [`write_atomically`] makes sure the bytes went before the rename.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// Generated files (`wfc compile`), rebuilt from their sources at will, like a compiler's
+    /// outputs: the rename alone makes the target the old file or the whole new one for every
+    /// reader and whatever happens to wfc; only a crash of the operating system right after could
+    /// leave it short. Waiting for the disk would cost a tenth of a large compile.
+    Regenerable,
+    /// Files the user goes on to edit (`wfc import`): on disk before the rename.
+    Synced,
+}
+
 /// Writes `contents` to `directory/name` through a temporary file in the same directory and a
 /// rename, so that the target is either the old file or the whole new one.
-pub fn write_atomically(directory: &Path, name: &str, contents: &[u8]) -> io::Result<()> {
+pub fn write_atomically(
+    directory: &Path,
+    name: &str,
+    contents: &[u8],
+    durability: Durability,
+) -> io::Result<()> {
     let mut attempt = 0u32;
     let (temporary, mut file) = loop {
         let candidate = directory.join(format!(".{name}.{}.{attempt}.tmp", std::process::id()));
@@ -249,7 +266,10 @@ pub fn write_atomically(directory: &Path, name: &str, contents: &[u8]) -> io::Re
     };
     let result = file
         .write_all(contents)
-        .and_then(|()| file.sync_all())
+        .and_then(|()| match durability {
+            Durability::Synced => file.sync_all(),
+            Durability::Regenerable => Ok(()),
+        })
         .and_then(|()| {
             drop(file);
             fs::rename(&temporary, directory.join(name))
@@ -299,8 +319,8 @@ mod tests {
     fn atomic_writes_replace_files() -> io::Result<()> {
         let directory = std::env::temp_dir().join(format!("wfc-compile-{}", std::process::id()));
         fs::create_dir_all(&directory)?;
-        write_atomically(&directory, "x.json", b"1")?;
-        write_atomically(&directory, "x.json", b"2")?;
+        write_atomically(&directory, "x.json", b"1", Durability::Synced)?;
+        write_atomically(&directory, "x.json", b"2", Durability::Regenerable)?;
         assert_eq!(fs::read_to_string(directory.join("x.json"))?, "2");
         let leftovers = fs::read_dir(&directory)?.count();
         fs::remove_dir_all(&directory)?;

@@ -5,7 +5,8 @@
 //!    unreadable file), render the diagnostics like `check` and write nothing.
 //! 3. Otherwise emit everything in memory ([`emit::compile`]), then write one
 //!    `<workflow>.json` per workflow and `taskdefs.json` into DIR, each file written to a
-//!    temporary file in DIR and renamed over the target, so that a reader never sees half a file.
+//!    temporary file in DIR and renamed over the target, so that a reader never sees half a file
+//!    (not synced to disk first: outputs are regenerable, see [`Durability::Regenerable`]).
 
 use std::collections::HashMap;
 use std::fs;
@@ -14,7 +15,7 @@ use wfc_compiler::emit::{self, Compiled, CompiledWorkflow};
 use wfc_compiler::render::{self, Format, Summary};
 
 use crate::cli::CompileArgs;
-use crate::files::{describe, display, write_atomically};
+use crate::files::{Durability, describe, display, write_atomically};
 use crate::load::{self, Request};
 use crate::output::{self, Terminal};
 use crate::{Exit, Failure};
@@ -59,13 +60,15 @@ pub fn run(args: &CompileArgs, terminal: &Terminal) -> Result<Exit, Failure> {
         Failure::new(format!("cannot create `{out_dir}`: {}", describe(&error)))
     })?;
     for (file_name, text) in &outputs {
-        write_atomically(&args.out_dir, file_name, text).map_err(|error| {
-            Failure::new(format!(
-                "cannot write `{}`: {}",
-                display(&args.out_dir.join(file_name)),
-                describe(&error)
-            ))
-        })?;
+        write_atomically(&args.out_dir, file_name, text, Durability::Regenerable).map_err(
+            |error| {
+                Failure::new(format!(
+                    "cannot write `{}`: {}",
+                    display(&args.out_dir.join(file_name)),
+                    describe(&error)
+                ))
+            },
+        )?;
     }
     if !args.quiet {
         output::note(&format!(

@@ -13,7 +13,7 @@ use std::fs;
 use wfc_compiler::import::{self, ImportInput};
 
 use crate::cli::ImportArgs;
-use crate::files::{describe, display, write_atomically};
+use crate::files::{Durability, describe, display, write_atomically};
 use crate::output::{self, Terminal};
 use crate::{Exit, Failure};
 
@@ -104,7 +104,13 @@ pub fn run(args: &ImportArgs, terminal: &Terminal) -> Result<Exit, Failure> {
         Failure::new(format!("cannot create `{shown_dir}`: {}", describe(&error)))
     })?;
     for file in &imported.files {
-        write_atomically(out_dir, &file.name, file.text.as_bytes()).map_err(|error| {
+        write_atomically(
+            out_dir,
+            &file.name,
+            file.text.as_bytes(),
+            Durability::Synced,
+        )
+        .map_err(|error| {
             Failure::new(format!(
                 "cannot write `{}`: {}",
                 display(&out_dir.join(&file.name)),
