@@ -1880,29 +1880,17 @@ fn write_root_object(
         match value {
             Value::Array(items) if items.len() >= PARALLEL_JSON_ELEMENTS_MIN => {
                 let run_length = items.len().div_ceil(threads);
-                let runs: Vec<serde_json::Result<Vec<u8>>> = std::thread::scope(|scope| {
-                    let handles: Vec<_> = items
-                        .chunks(run_length)
-                        .map(|run| {
-                            scope.spawn(move || {
-                                let mut text = Vec::with_capacity(run.len() * 512);
-                                for item in run {
-                                    text.extend_from_slice(b",\n    ");
-                                    write_json(&mut text, item, 2)?;
-                                }
-                                Ok(text)
-                            })
-                        })
-                        .collect();
-                    handles
-                        .into_iter()
-                        .map(|handle| {
-                            handle
-                                .join()
-                                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-                        })
-                        .collect()
-                });
+                let runs = crate::threads::map_scoped(
+                    items.chunks(run_length).collect(),
+                    |run: &[Value]| -> serde_json::Result<Vec<u8>> {
+                        let mut text = Vec::with_capacity(run.len() * 512);
+                        for item in run {
+                            text.extend_from_slice(b",\n    ");
+                            write_json(&mut text, item, 2)?;
+                        }
+                        Ok(text)
+                    },
+                );
                 out.push(b'[');
                 for (run_index, run) in runs.into_iter().enumerate() {
                     let run = run?;

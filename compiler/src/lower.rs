@@ -1147,21 +1147,8 @@ impl Lowerer {
             let ids = lowerer.task_entries(run, container);
             (lowerer, ids)
         };
-        let mut runs = entries.chunks(run_length);
-        let first = runs.next().unwrap_or_default();
-        let lowered: Vec<(Lowerer, Vec<TaskId>)> = std::thread::scope(|scope| {
-            let handles: Vec<_> = runs
-                .map(|run| scope.spawn(move || lower_run(run)))
-                .collect();
-            let mut lowered = vec![lower_run(first)];
-            for handle in handles {
-                match handle.join() {
-                    Ok(run) => lowered.push(run),
-                    Err(panic) => std::panic::resume_unwind(panic),
-                }
-            }
-            lowered
-        });
+        let lowered: Vec<(Lowerer, Vec<TaskId>)> =
+            crate::threads::map_scoped(entries.chunks(run_length).collect(), lower_run);
         let mut ids = Vec::with_capacity(entries.len());
         for (lowerer, run_ids) in lowered {
             let offset = self.tasks.len() as u32;

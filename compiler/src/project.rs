@@ -153,16 +153,12 @@ fn parallel_map<Item: Sync, Output: Send>(
         return items.iter().map(work).collect();
     }
     let chunk = items.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = items
-            .chunks(chunk)
-            .map(|part| scope.spawn(|| part.iter().map(&work).collect::<Vec<_>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|handle| handle.join().unwrap_or_default())
-            .collect()
+    crate::threads::map_scoped(items.chunks(chunk).collect(), |part: &[Item]| {
+        part.iter().map(&work).collect::<Vec<_>>()
     })
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 /// Analyses `files` (and what they import) and returns every diagnostic.

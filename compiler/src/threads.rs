@@ -10,3 +10,56 @@ pub fn available() -> usize {
     static AVAILABLE: OnceLock<usize> = OnceLock::new();
     *AVAILABLE.get_or_init(|| std::thread::available_parallelism().map_or(1, |count| count.get()))
 }
+
+/// Runs `work` on every item at once: the first on this thread, each other on a thread of its
+/// own. Results come back in item order; a panic in any of them is resumed here, so that a bug
+/// is never mistaken for an empty result.
+pub fn map_scoped<Item: Send, Output: Send>(
+    items: Vec<Item>,
+    work: impl Fn(Item) -> Output + Sync,
+) -> Vec<Output> {
+    let mut items = items.into_iter();
+    let Some(first) = items.next() else {
+        return Vec::new();
+    };
+    let work = &work;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items.map(|item| scope.spawn(move || work(item))).collect();
+        let mut outputs = Vec::with_capacity(handles.len() + 1);
+        outputs.push(work(first));
+        for handle in handles {
+            match handle.join() {
+                Ok(output) => outputs.push(output),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        outputs
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn results_keep_the_order_of_the_items() {
+        let items: Vec<usize> = (0..9).collect();
+        assert_eq!(
+            map_scoped(items, |item| item * 2),
+            vec![0, 2, 4, 6, 8, 10, 12, 14, 16]
+        );
+        assert_eq!(
+            map_scoped(Vec::<usize>::new(), |item| item),
+            Vec::<usize>::new()
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "item 3")]
+    fn a_panic_is_not_swallowed() {
+        map_scoped((0..5).collect(), |item: usize| {
+            assert!(item != 3, "item 3");
+            item
+        });
+    }
+}
