@@ -4148,52 +4148,11 @@ fn containing<'candidate>(
 
 #[cfg(test)]
 mod parallel_check_tests {
-    use std::path::{Path, PathBuf};
+    use std::path::Path;
 
     use super::*;
     use crate::config::Config;
     use crate::project::{FileSystemLoader, InputFile, analyze};
-
-    /// Every directory under `root` that holds workflow or contract files.
-    fn directories_with_yaml(root: &Path, found: &mut Vec<PathBuf>) {
-        let Ok(entries) = std::fs::read_dir(root) else {
-            return;
-        };
-        let mut has_yaml = false;
-        let mut paths: Vec<PathBuf> = entries.flatten().map(|entry| entry.path()).collect();
-        paths.sort();
-        for path in paths {
-            if path.is_dir() {
-                directories_with_yaml(&path, found);
-            } else if path
-                .extension()
-                .is_some_and(|extension| extension == "yaml" || extension == "yml")
-            {
-                has_yaml = true;
-            }
-        }
-        if has_yaml {
-            found.push(root.to_path_buf());
-        }
-    }
-
-    fn yaml_files(directory: &Path) -> Vec<InputFile> {
-        let mut paths: Vec<PathBuf> = std::fs::read_dir(directory)
-            .map(|entries| entries.flatten().map(|entry| entry.path()).collect())
-            .unwrap_or_default();
-        paths.sort();
-        paths
-            .into_iter()
-            .filter(|path| {
-                path.extension()
-                    .is_some_and(|extension| extension == "yaml" || extension == "yml")
-            })
-            .filter_map(|path| {
-                let text = std::fs::read_to_string(&path).ok()?;
-                Some(InputFile { path, text })
-            })
-            .collect()
-    }
 
     /// Checks every workflow of `files` in 1, 2, 3, 7 and one-per-task chunks and compares.
     fn assert_chunking_changes_nothing(files: Vec<InputFile>) -> usize {
@@ -4222,12 +4181,12 @@ mod parallel_check_tests {
     fn checking_in_parallel_chunks_gives_the_sequential_result_on_every_fixture_and_example() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut directories = Vec::new();
-        directories_with_yaml(&root.join("tests/fixtures"), &mut directories);
-        directories_with_yaml(&root.join("../examples"), &mut directories);
+        crate::test_files::directories_with_yaml(&root.join("tests/fixtures"), &mut directories);
+        crate::test_files::directories_with_yaml(&root.join("../examples"), &mut directories);
         assert!(directories.len() > 20, "fixtures not found");
         let mut workflows = 0;
         for directory in directories {
-            workflows += assert_chunking_changes_nothing(yaml_files(&directory));
+            workflows += assert_chunking_changes_nothing(crate::test_files::yaml_files(&directory));
         }
         assert!(workflows > 50, "only {workflows} workflows checked");
     }

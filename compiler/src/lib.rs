@@ -33,6 +33,9 @@ pub mod syntax;
 pub mod threads;
 pub mod types;
 
+pub use diagnostic::{Diagnostic, Severity, Span};
+pub use source::{FileId, SourceDb};
+
 /// The benchmarks' project generator: large realistic workflows for tests that compare a
 /// parallel path with the sequential one.
 #[cfg(test)]
@@ -40,5 +43,51 @@ pub mod types;
 #[path = "../benches/corpus/mod.rs"]
 mod test_corpus;
 
-pub use diagnostic::{Diagnostic, Severity, Span};
-pub use source::{FileId, SourceDb};
+/// The YAML files tests compare parallel and sequential paths on: fixtures and examples.
+#[cfg(test)]
+mod test_files {
+    use std::path::{Path, PathBuf};
+
+    use crate::project::InputFile;
+
+    /// Every directory under `root` that holds workflow or contract files.
+    pub fn directories_with_yaml(root: &Path, found: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(root) else {
+            return;
+        };
+        let mut has_yaml = false;
+        let mut paths: Vec<PathBuf> = entries.flatten().map(|entry| entry.path()).collect();
+        paths.sort();
+        for path in paths {
+            if path.is_dir() {
+                directories_with_yaml(&path, found);
+            } else if is_yaml(&path) {
+                has_yaml = true;
+            }
+        }
+        if has_yaml {
+            found.push(root.to_path_buf());
+        }
+    }
+
+    /// The YAML files directly in `directory`, sorted.
+    pub fn yaml_files(directory: &Path) -> Vec<InputFile> {
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(directory)
+            .map(|entries| entries.flatten().map(|entry| entry.path()).collect())
+            .unwrap_or_default();
+        paths.sort();
+        paths
+            .into_iter()
+            .filter(|path| is_yaml(path))
+            .filter_map(|path| {
+                let text = std::fs::read_to_string(&path).ok()?;
+                Some(InputFile { path, text })
+            })
+            .collect()
+    }
+
+    fn is_yaml(path: &Path) -> bool {
+        path.extension()
+            .is_some_and(|extension| extension == "yaml" || extension == "yml")
+    }
+}

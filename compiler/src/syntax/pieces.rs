@@ -443,25 +443,16 @@ mod tests {
 
     #[test]
     fn every_example_and_fixture_agrees() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        let mut pending = vec![root.join("examples"), root.join("compiler/tests")];
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut directories = Vec::new();
+        crate::test_files::directories_with_yaml(&root.join("tests"), &mut directories);
+        crate::test_files::directories_with_yaml(&root.join("../examples"), &mut directories);
         let mut checked = 0;
         let mut split = 0;
-        while let Some(directory) = pending.pop() {
-            let Ok(listing) = std::fs::read_dir(&directory) else {
-                continue;
-            };
-            for item in listing.flatten() {
-                let path = item.path();
-                if path.is_dir() {
-                    pending.push(path);
-                } else if path
-                    .extension()
-                    .is_some_and(|extension| extension == "yaml" || extension == "yml")
-                    && let Ok(text) = std::fs::read_to_string(&path)
-                    && !text.contains('\0')
-                {
-                    split += usize::from(agrees(&text, 2));
+        for directory in directories {
+            for file in crate::test_files::yaml_files(&directory) {
+                if !file.text.contains('\0') {
+                    split += usize::from(agrees(&file.text, 2));
                     checked += 1;
                 }
             }
