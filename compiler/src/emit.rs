@@ -42,7 +42,7 @@ use serde_json::{Map, Number, Value};
 
 use crate::check::{Scope, TaskGraph, WorkflowChecker};
 use crate::expression;
-use crate::layout::Layout;
+use crate::layout::{Layout, ListLayout};
 use crate::lower::parse_duration_ms;
 use crate::model::{
     COMPENSATION_SLOT, Container, ForEachTarget, SwitchSelector, Task, TaskId, TaskKind, WaitMode,
@@ -902,7 +902,7 @@ fn emit_workflow(checked: &CheckedWorkflow) -> Emitted {
             ),
         );
     }
-    let tasks = emitter.list(&workflow.roots);
+    let tasks = emitter.root_list();
     let compensation = compensation_name.map(|name| emit_compensation(checked, &tasks, name));
     def.insert("tasks".into(), Value::Array(tasks));
     merge_raw(&mut def, workflow.raw.as_ref());
@@ -1236,12 +1236,20 @@ fn rewrite_template(
     Some(rewritten)
 }
 
+/// Top-level lists of at least this many tasks are laid out on one thread while their leaf
+/// tasks are emitted on another ([`Emitter::root_list`]).
+const PARALLEL_EMIT_TASKS_MIN: usize = 1_000;
+
 /// Emits the tasks of one workflow.
 struct Emitter<'a> {
     workflow: &'a Workflow,
     scope: &'a Scope,
     layout: Layout<'a>,
     names: RefNames,
+    /// Leaf tasks emitted ahead, by task id ([`Emitter::root_list`]).
+    ready: Vec<Option<Map<String, Value>>>,
+    /// How many threads [`Emitter::root_list`] may use.
+    threads: usize,
 }
 
 impl<'a> Emitter<'a> {
@@ -1251,6 +1259,8 @@ impl<'a> Emitter<'a> {
             scope: checked.scope,
             layout: Layout::new(checked.workflow, checked.graph),
             names: RefNames::new(checked.workflow),
+            ready: Vec::new(),
+            threads: crate::threads::available(),
         }
     }
 
@@ -1262,6 +1272,37 @@ impl<'a> Emitter<'a> {
     /// Lays out and emits one task list.
     fn list(&mut self, list: &[TaskId]) -> Vec<Value> {
         let layout = self.layout.list(list);
+        self.laid_out(&layout, list)
+    }
+
+    /// Lays out and emits the top-level list. A large one is laid out on another thread while
+    /// this one emits its leaf tasks ahead ([`Emitter::leaf`]); the JSON is the same.
+    fn root_list(&mut self) -> Vec<Value> {
+        let roots: &'a [TaskId] = &self.workflow.roots;
+        if self.threads < 2 || roots.len() < PARALLEL_EMIT_TASKS_MIN {
+            return self.list(roots);
+        }
+        let this = &*self;
+        let (layout, leaves) = crate::threads::join(
+            || this.layout.list(roots),
+            || {
+                roots
+                    .iter()
+                    .map(|id| (*id, this.leaf(this.task(*id))))
+                    .collect::<Vec<_>>()
+            },
+        );
+        self.ready = (0..self.workflow.tasks.len()).map(|_| None).collect();
+        for (id, object) in leaves {
+            if let Some(slot) = self.ready.get_mut(id.0 as usize) {
+                *slot = object;
+            }
+        }
+        self.laid_out(&layout, roots)
+    }
+
+    /// Emits a list as `layout` arranges it.
+    fn laid_out(&mut self, layout: &ListLayout, list: &[TaskId]) -> Vec<Value> {
         let mut out = Vec::new();
         self.shape(&layout.shape, &layout.units, list, &mut out);
         out
@@ -1340,7 +1381,20 @@ impl<'a> Emitter<'a> {
 
     /// The Conductor tasks of one wfc task (two for `parallel` and `for_each`).
     fn emit(&mut self, id: TaskId) -> Vec<Value> {
+        if let Some(object) = self.ready.get_mut(id.0 as usize).and_then(Option::take) {
+            return vec![Value::Object(object)];
+        }
         let task = self.task(id);
+        match self.leaf(task) {
+            Some(object) => vec![Value::Object(object)],
+            None => self.compound(task),
+        }
+    }
+
+    /// The Conductor task of a task that holds no task list, `None` for the kinds that do. It
+    /// depends on the task alone, not on layouts or generated names, so it can be emitted ahead
+    /// and on another thread ([`Emitter::root_list`]).
+    fn leaf(&self, task: &Task) -> Option<Map<String, Value>> {
         let reference = task.name.value.as_str();
         let description = task.description.as_deref();
         // Every kind below reads the author's input once: taken, not cloned.
@@ -1349,17 +1403,11 @@ impl<'a> Emitter<'a> {
             _ => Map::new(),
         });
         let input_entries = || input.take();
-        // Kind keys first, then the author's input (the kind's keys win).
-        // The kind's own parameters, then the author's `input:` entries that do not clash.
-        let with_parameters = |mut object: Map<String, Value>,
-                               mut parameters: Map<String, Value>| {
-            for (key, value) in input_entries() {
-                parameters.entry(key).or_insert(value);
-            }
-            object.insert("inputParameters".into(), Value::Object(parameters));
-            object
-        };
         let mut object = match &task.kind {
+            TaskKind::Switch { .. }
+            | TaskKind::Parallel { .. }
+            | TaskKind::ForEach { .. }
+            | TaskKind::Loop { .. } => return None,
             TaskKind::Worker { name } => {
                 let mut object = header(&name.value, reference, "SIMPLE", description);
                 object.insert("inputParameters".into(), Value::Object(input_entries()));
@@ -1369,104 +1417,13 @@ impl<'a> Emitter<'a> {
                 let object = header(reference, reference, "HTTP", description);
                 let mut parameters = Map::new();
                 parameters.insert("http_request".into(), http_request(request));
-                with_parameters(object, parameters)
-            }
-            TaskKind::Switch {
-                selector,
-                cases,
-                default,
-                ..
-            } => {
-                let object = header(reference, reference, "SWITCH", description);
-                let mut parameters = Map::new();
-                let (evaluator, expression) = match selector {
-                    SwitchSelector::Value(value) => {
-                        parameters.insert("switchCaseValue".into(), node_to_json(value));
-                        ("value-param", Value::from("switchCaseValue"))
-                    }
-                    SwitchSelector::JavaScript(script) => ("javascript", node_to_json(script)),
-                };
-                let mut object = with_parameters(object, parameters);
-                object.insert("evaluatorType".into(), evaluator.into());
-                object.insert("expression".into(), expression);
-                let mut decision_cases = Map::new();
-                for case in cases {
-                    let tasks = self.list(&case.tasks);
-                    decision_cases.insert(case.value.value.clone(), Value::Array(tasks));
-                }
-                object.insert("decisionCases".into(), Value::Object(decision_cases));
-                let default_tasks = match default {
-                    Some(list) => self.list(list),
-                    None => Vec::new(),
-                };
-                object.insert("defaultCase".into(), Value::Array(default_tasks));
-                object
-            }
-            TaskKind::Parallel { branches } => {
-                let fork = self.names.derived(reference, "fork");
-                let branches: Vec<Vec<Value>> =
-                    branches.iter().map(|branch| self.list(branch)).collect();
-                let [mut fork_task, join_task] =
-                    self.fork_join(fork, reference.to_string(), branches, description);
-                if let Value::Object(fork_object) = &mut fork_task {
-                    self.finish(task, fork_object);
-                }
-                return vec![fork_task, join_task];
-            }
-            TaskKind::ForEach { items, target } => {
-                let fork = self.names.derived(reference, "fork");
-                let mut fork_task = header(&fork, &fork, "FORK_JOIN_DYNAMIC", description);
-                let mut parameters = Map::new();
-                match target {
-                    ForEachTarget::Worker(worker) => {
-                        parameters.insert("forkTaskName".into(), worker.value.as_str().into());
-                        parameters.insert("forkTaskType".into(), "SIMPLE".into());
-                    }
-                    ForEachTarget::SubWorkflow(target) => {
-                        let (name, version) = self.workflow_target(target);
-                        // Only names the generated references (`_REF_0`, …).
-                        parameters.insert("forkTaskName".into(), reference.into());
-                        parameters.insert("forkTaskWorkflow".into(), name.into());
-                        // A string: Conductor reads it with `Integer.parseInt`.
-                        parameters
-                            .insert("forkTaskWorkflowVersion".into(), version.to_string().into());
-                    }
-                }
-                parameters.insert("forkTaskInputs".into(), node_to_json(items));
-                fork_task.insert("inputParameters".into(), Value::Object(parameters));
-                self.finish(task, &mut fork_task);
-                let mut join_task = header(reference, reference, "JOIN", description);
-                join_task.insert("joinOn".into(), Value::Array(Vec::new()));
-                return vec![Value::Object(fork_task), Value::Object(join_task)];
-            }
-            TaskKind::Loop {
-                condition,
-                items,
-                keep_last,
-                body,
-            } => {
-                let mut object = header(reference, reference, "DO_WHILE", description);
-                let mut parameters = input_entries();
-                if let Some(keep_last) = keep_last {
-                    parameters.insert("keepLastN".into(), keep_last.value.into());
-                }
-                object.insert("inputParameters".into(), Value::Object(parameters));
-                let condition = condition
-                    .as_ref()
-                    .map_or_else(|| Value::from("true"), node_to_json);
-                object.insert("loopCondition".into(), condition);
-                if let Some(items) = items {
-                    object.insert("items".into(), node_to_json(items));
-                }
-                let body = self.list(body);
-                object.insert("loopOver".into(), Value::Array(body));
-                object
+                with_parameters(object, parameters, input_entries())
             }
             TaskKind::Dynamic { name } => {
                 let object = header(reference, reference, "DYNAMIC", description);
                 let mut parameters = Map::new();
                 parameters.insert("taskToExecute".into(), node_to_json(name));
-                let mut object = with_parameters(object, parameters);
+                let mut object = with_parameters(object, parameters, input_entries());
                 object.insert("dynamicTaskNameParam".into(), "taskToExecute".into());
                 object
             }
@@ -1514,7 +1471,7 @@ impl<'a> Emitter<'a> {
                     }
                     WaitMode::External => {}
                 }
-                with_parameters(object, parameters)
+                with_parameters(object, parameters, input_entries())
             }
             TaskKind::Human { prompt } => {
                 let prompt_text = prompt
@@ -1535,20 +1492,20 @@ impl<'a> Emitter<'a> {
                         parameters.insert("prompt".into(), node_to_json(prompt));
                     }
                 }
-                with_parameters(object, parameters)
+                with_parameters(object, parameters, input_entries())
             }
             TaskKind::Inline { script, .. } => {
                 let object = header(reference, reference, "INLINE", description);
                 let mut parameters = Map::new();
                 parameters.insert("evaluatorType".into(), "javascript".into());
                 parameters.insert("expression".into(), node_to_json(script));
-                with_parameters(object, parameters)
+                with_parameters(object, parameters, input_entries())
             }
             TaskKind::Jq { query, .. } => {
                 let object = header(reference, reference, "JSON_JQ_TRANSFORM", description);
                 let mut parameters = Map::new();
                 parameters.insert("queryExpression".into(), node_to_json(query));
-                with_parameters(object, parameters)
+                with_parameters(object, parameters, input_entries())
             }
             TaskKind::SetVariable { values } => {
                 let mut object = header(reference, reference, "SET_VARIABLE", description);
@@ -1573,7 +1530,7 @@ impl<'a> Emitter<'a> {
                 if let Some(result) = result {
                     parameters.insert("workflowOutput".into(), node_to_json(result));
                 }
-                with_parameters(object, parameters)
+                with_parameters(object, parameters, input_entries())
             }
             TaskKind::Event { sink } => {
                 let mut object = header(reference, reference, "EVENT", description);
@@ -1585,7 +1542,7 @@ impl<'a> Emitter<'a> {
                 let object = header(reference, reference, "KAFKA_PUBLISH", description);
                 let mut parameters = Map::new();
                 parameters.insert("kafka_request".into(), kafka_request(request));
-                with_parameters(object, parameters)
+                with_parameters(object, parameters, input_entries())
             }
             TaskKind::Noop => header(reference, reference, "NOOP", description),
             TaskKind::Join { on } => {
@@ -1656,9 +1613,116 @@ impl<'a> Emitter<'a> {
                     }
                 }
                 self.common(task, &mut object);
-                return vec![Value::Object(object)];
+                return Some(object);
             }
             TaskKind::Invalid => header(reference, reference, "SIMPLE", description),
+        };
+        self.finish(task, &mut object);
+        Some(object)
+    }
+
+    /// The Conductor tasks of a task that holds task lists: its lists are laid out, and their
+    /// forks and generated names numbered, in emission order.
+    fn compound(&mut self, task: &'a Task) -> Vec<Value> {
+        let reference = task.name.value.as_str();
+        let description = task.description.as_deref();
+        let input = || match task.input.as_ref().map(node_to_json) {
+            Some(Value::Object(entries)) => entries,
+            _ => Map::new(),
+        };
+        let mut object = match &task.kind {
+            TaskKind::Switch {
+                selector,
+                cases,
+                default,
+                ..
+            } => {
+                let object = header(reference, reference, "SWITCH", description);
+                let mut parameters = Map::new();
+                let (evaluator, expression) = match selector {
+                    SwitchSelector::Value(value) => {
+                        parameters.insert("switchCaseValue".into(), node_to_json(value));
+                        ("value-param", Value::from("switchCaseValue"))
+                    }
+                    SwitchSelector::JavaScript(script) => ("javascript", node_to_json(script)),
+                };
+                let mut object = with_parameters(object, parameters, input());
+                object.insert("evaluatorType".into(), evaluator.into());
+                object.insert("expression".into(), expression);
+                let mut decision_cases = Map::new();
+                for case in cases {
+                    let tasks = self.list(&case.tasks);
+                    decision_cases.insert(case.value.value.clone(), Value::Array(tasks));
+                }
+                object.insert("decisionCases".into(), Value::Object(decision_cases));
+                let default_tasks = match default {
+                    Some(list) => self.list(list),
+                    None => Vec::new(),
+                };
+                object.insert("defaultCase".into(), Value::Array(default_tasks));
+                object
+            }
+            TaskKind::Parallel { branches } => {
+                let fork = self.names.derived(reference, "fork");
+                let branches: Vec<Vec<Value>> =
+                    branches.iter().map(|branch| self.list(branch)).collect();
+                let [mut fork_task, join_task] =
+                    self.fork_join(fork, reference.to_string(), branches, description);
+                if let Value::Object(fork_object) = &mut fork_task {
+                    self.finish(task, fork_object);
+                }
+                return vec![fork_task, join_task];
+            }
+            TaskKind::ForEach { items, target } => {
+                let fork = self.names.derived(reference, "fork");
+                let mut fork_task = header(&fork, &fork, "FORK_JOIN_DYNAMIC", description);
+                let mut parameters = Map::new();
+                match target {
+                    ForEachTarget::Worker(worker) => {
+                        parameters.insert("forkTaskName".into(), worker.value.as_str().into());
+                        parameters.insert("forkTaskType".into(), "SIMPLE".into());
+                    }
+                    ForEachTarget::SubWorkflow(target) => {
+                        let (name, version) = self.workflow_target(target);
+                        // Only names the generated references (`_REF_0`, …).
+                        parameters.insert("forkTaskName".into(), reference.into());
+                        parameters.insert("forkTaskWorkflow".into(), name.into());
+                        // A string: Conductor reads it with `Integer.parseInt`.
+                        parameters
+                            .insert("forkTaskWorkflowVersion".into(), version.to_string().into());
+                    }
+                }
+                parameters.insert("forkTaskInputs".into(), node_to_json(items));
+                fork_task.insert("inputParameters".into(), Value::Object(parameters));
+                self.finish(task, &mut fork_task);
+                let mut join_task = header(reference, reference, "JOIN", description);
+                join_task.insert("joinOn".into(), Value::Array(Vec::new()));
+                return vec![Value::Object(fork_task), Value::Object(join_task)];
+            }
+            TaskKind::Loop {
+                condition,
+                items,
+                keep_last,
+                body,
+            } => {
+                let mut object = header(reference, reference, "DO_WHILE", description);
+                let mut parameters = input();
+                if let Some(keep_last) = keep_last {
+                    parameters.insert("keepLastN".into(), keep_last.value.into());
+                }
+                object.insert("inputParameters".into(), Value::Object(parameters));
+                let condition = condition
+                    .as_ref()
+                    .map_or_else(|| Value::from("true"), node_to_json);
+                object.insert("loopCondition".into(), condition);
+                if let Some(items) = items {
+                    object.insert("items".into(), node_to_json(items));
+                }
+                let body = self.list(body);
+                object.insert("loopOver".into(), Value::Array(body));
+                object
+            }
+            _ => return self.leaf(task).map(Value::Object).into_iter().collect(),
         };
         self.finish(task, &mut object);
         vec![Value::Object(object)]
@@ -1723,6 +1787,20 @@ fn header(
     if let Some(description) = description {
         object.insert("description".into(), description.into());
     }
+    object
+}
+
+/// A task's `inputParameters`: the kind's own parameters, then the entries of the author's
+/// `input:` that do not clash (the kind's keys win).
+fn with_parameters(
+    mut object: Map<String, Value>,
+    mut parameters: Map<String, Value>,
+    input: Map<String, Value>,
+) -> Map<String, Value> {
+    for (key, value) in input {
+        parameters.entry(key).or_insert(value);
+    }
+    object.insert("inputParameters".into(), Value::Object(parameters));
     object
 }
 
@@ -2065,6 +2143,65 @@ mod tests {
         assert_eq!(
             to_json_bytes_with_threads(&only_tasks, 2),
             to_json_bytes_with_threads(&only_tasks, 1)
+        );
+    }
+
+    /// Emits every workflow of `files` with one thread and with two (the top-level list laid
+    /// out while its leaf tasks are emitted ahead) and compares the JSON.
+    fn assert_threads_change_nothing(files: Vec<(String, String)>) -> usize {
+        let inputs = files
+            .into_iter()
+            .map(|(path, text)| crate::project::InputFile {
+                path: path.into(),
+                text,
+            })
+            .collect();
+        let analysis = crate::project::analyze(
+            inputs,
+            &crate::project::NoLoader,
+            &crate::config::Config::default(),
+        );
+        assert!(
+            analysis.diagnostics.is_empty(),
+            "{:?}",
+            analysis.diagnostics.first()
+        );
+        let mut large = 0;
+        for (index, workflow) in analysis.workflows.iter().enumerate() {
+            let graph = analysis
+                .graphs
+                .iter()
+                .find(|(file, _)| *file == workflow.file)
+                .map(|(_, graph)| graph)
+                .expect("checked");
+            let checked = CheckedWorkflow {
+                workflow,
+                scope: &analysis.scopes[index],
+                graph,
+                sources: &analysis.sources,
+            };
+            let emit = |threads: usize| {
+                let mut emitter = Emitter::new(&checked);
+                emitter.threads = threads;
+                emitter.root_list()
+            };
+            let sequential = emit(1);
+            assert!(emit(2) == sequential, "{}", workflow.file.0);
+            large += usize::from(workflow.roots.len() >= PARALLEL_EMIT_TASKS_MIN);
+        }
+        large
+    }
+
+    #[test]
+    fn large_workflows_emit_the_same_on_any_number_of_threads() {
+        let tasks = 2 * PARALLEL_EMIT_TASKS_MIN;
+        assert_eq!(
+            assert_threads_change_nothing(crate::test_corpus::project(1, tasks)),
+            1
+        );
+        assert_eq!(
+            assert_threads_change_nothing(crate::test_corpus::dag_project(tasks)),
+            1
         );
     }
 

@@ -37,6 +37,22 @@ pub fn map_scoped<Item: Send, Output: Send>(
     })
 }
 
+/// Runs `first` on another thread and `second` on this one, at once; a panic in either is
+/// resumed here.
+pub fn join<First: Send, Second>(
+    first: impl FnOnce() -> First + Send,
+    second: impl FnOnce() -> Second,
+) -> (First, Second) {
+    std::thread::scope(|scope| {
+        let handle = scope.spawn(first);
+        let second = second();
+        match handle.join() {
+            Ok(first) => (first, second),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -52,6 +68,17 @@ mod tests {
             map_scoped(Vec::<usize>::new(), |item| item),
             Vec::<usize>::new()
         );
+    }
+
+    #[test]
+    fn join_runs_both() {
+        assert_eq!(join(|| 1, || "two"), (1, "two"));
+    }
+
+    #[test]
+    #[should_panic(expected = "first")]
+    fn join_resumes_a_panic_of_the_other_thread() {
+        join(|| panic!("first"), || 2);
     }
 
     #[test]
