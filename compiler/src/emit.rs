@@ -38,6 +38,7 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
+use rustc_hash::FxHashMap;
 use serde_json::{Map, Number, Value};
 
 use crate::check::{Scope, TaskGraph, WorkflowChecker};
@@ -1236,8 +1237,8 @@ fn rewrite_template(
     Some(rewritten)
 }
 
-/// Top-level lists of at least this many tasks are laid out on one thread while their leaf
-/// tasks are emitted on another ([`Emitter::root_list`]).
+/// In workflows of at least this many tasks, lists are laid out on one thread while leaf tasks
+/// are emitted on another ([`Emitter::root_list`]).
 const PARALLEL_EMIT_TASKS_MIN: usize = 1_000;
 
 /// Emits the tasks of one workflow.
@@ -1248,6 +1249,8 @@ struct Emitter<'a> {
     names: RefNames,
     /// Leaf tasks emitted ahead, by task id ([`Emitter::root_list`]).
     ready: Vec<Option<Map<String, Value>>>,
+    /// Lists laid out ahead, by their first task (lists do not share tasks).
+    layouts: FxHashMap<TaskId, ListLayout>,
     /// How many threads [`Emitter::root_list`] may use.
     threads: usize,
 }
@@ -1260,6 +1263,7 @@ impl<'a> Emitter<'a> {
             layout: Layout::new(checked.workflow, checked.graph),
             names: RefNames::new(checked.workflow),
             ready: Vec::new(),
+            layouts: FxHashMap::default(),
             threads: crate::threads::available(),
         }
     }
@@ -1271,34 +1275,48 @@ impl<'a> Emitter<'a> {
 
     /// Lays out and emits one task list.
     fn list(&mut self, list: &[TaskId]) -> Vec<Value> {
-        let layout = self.layout.list(list);
+        let layout = list
+            .first()
+            .and_then(|first| self.layouts.remove(first))
+            .unwrap_or_else(|| self.layout.list(list));
         self.laid_out(&layout, list)
     }
 
-    /// Lays out and emits the top-level list. A large one is laid out on another thread while
-    /// this one emits its leaf tasks ahead ([`Emitter::leaf`]); the JSON is the same.
+    /// Lays out and emits the top-level list. In a large workflow, every list is laid out on
+    /// one thread while every leaf task is emitted on another ([`Emitter::leaf`]): neither
+    /// depends on the other, and what is left is assembly. The JSON is the same.
     fn root_list(&mut self) -> Vec<Value> {
-        let roots: &'a [TaskId] = &self.workflow.roots;
-        if self.threads < 2 || roots.len() < PARALLEL_EMIT_TASKS_MIN {
-            return self.list(roots);
+        let workflow: &'a Workflow = self.workflow;
+        if self.threads >= 2 && workflow.tasks.len() >= PARALLEL_EMIT_TASKS_MIN {
+            let this = &*self;
+            let (layouts, leaves) = crate::threads::join(
+                || {
+                    let mut layouts = FxHashMap::default();
+                    let lists = std::iter::once(workflow.roots.as_slice()).chain(
+                        workflow
+                            .tasks
+                            .iter()
+                            .flat_map(|task| task.kind.bodies().into_iter().map(|(_, list)| list)),
+                    );
+                    for list in lists {
+                        if let Some(first) = list.first() {
+                            layouts.insert(*first, this.layout.list(list));
+                        }
+                    }
+                    layouts
+                },
+                || {
+                    workflow
+                        .tasks
+                        .iter()
+                        .map(|task| this.leaf(task))
+                        .collect::<Vec<_>>()
+                },
+            );
+            self.layouts = layouts;
+            self.ready = leaves;
         }
-        let this = &*self;
-        let (layout, leaves) = crate::threads::join(
-            || this.layout.list(roots),
-            || {
-                roots
-                    .iter()
-                    .map(|id| (*id, this.leaf(this.task(*id))))
-                    .collect::<Vec<_>>()
-            },
-        );
-        self.ready = (0..self.workflow.tasks.len()).map(|_| None).collect();
-        for (id, object) in leaves {
-            if let Some(slot) = self.ready.get_mut(id.0 as usize) {
-                *slot = object;
-            }
-        }
-        self.laid_out(&layout, roots)
+        self.list(&workflow.roots)
     }
 
     /// Emits a list as `layout` arranges it.
@@ -2187,7 +2205,7 @@ mod tests {
             };
             let sequential = emit(1);
             assert!(emit(2) == sequential, "{}", workflow.file.0);
-            large += usize::from(workflow.roots.len() >= PARALLEL_EMIT_TASKS_MIN);
+            large += usize::from(workflow.tasks.len() >= PARALLEL_EMIT_TASKS_MIN);
         }
         large
     }

@@ -53,6 +53,16 @@ pub fn join<First: Send, Second>(
     })
 }
 
+/// Drops `value` on a thread of its own, so that the caller does not wait for a large
+/// structure to be freed. Nothing is run but the destructor.
+/// On one core, or when no thread can be started, `value` is dropped here.
+pub fn drop_in_background<Value: Send + 'static>(value: Value) {
+    if available() > 1 {
+        // The handle is not kept: nobody waits for the thread, and the process may exit first.
+        drop(std::thread::Builder::new().spawn(move || drop(value)));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,6 +78,14 @@ mod tests {
             map_scoped(Vec::<usize>::new(), |item| item),
             Vec::<usize>::new()
         );
+    }
+
+    #[test]
+    fn values_dropped_in_the_background_are_dropped() {
+        let (sender, receiver) = std::sync::mpsc::channel::<()>();
+        drop_in_background(sender);
+        // The receiver sees the channel close once the sender is dropped, wherever that is.
+        assert!(receiver.recv().is_err());
     }
 
     #[test]
