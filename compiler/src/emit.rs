@@ -37,6 +37,7 @@
 //! by name. The same input gives byte-identical JSON.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rustc_hash::FxHashMap;
 use serde_json::{Map, Number, Value};
@@ -1241,6 +1242,9 @@ fn rewrite_template(
 /// are emitted on another ([`Emitter::root_list`]).
 const PARALLEL_EMIT_TASKS_MIN: usize = 1_000;
 
+/// Leaf tasks are emitted ahead in chunks of this many tasks ([`Emitter::root_list`]).
+const LEAF_CHUNK: usize = 256;
+
 /// Emits the tasks of one workflow.
 struct Emitter<'a> {
     workflow: &'a Workflow,
@@ -1284,12 +1288,30 @@ impl<'a> Emitter<'a> {
 
     /// Lays out and emits the top-level list. In a large workflow, every list is laid out on
     /// one thread while every leaf task is emitted on another ([`Emitter::leaf`]): neither
-    /// depends on the other, and what is left is assembly. The JSON is the same.
+    /// depends on the other, and what is left is assembly. Leaf tasks are taken in chunks by
+    /// whichever thread is free, so the thread that lays out helps once it is done. The JSON is
+    /// the same.
     fn root_list(&mut self) -> Vec<Value> {
         let workflow: &'a Workflow = self.workflow;
         if self.threads >= 2 && workflow.tasks.len() >= PARALLEL_EMIT_TASKS_MIN {
             let this = &*self;
-            let (layouts, leaves) = crate::threads::join(
+            let next_chunk = AtomicUsize::new(0);
+            let emit_leaves = || {
+                let mut emitted = Vec::new();
+                loop {
+                    let start = next_chunk.fetch_add(LEAF_CHUNK, Ordering::Relaxed);
+                    let Some(chunk) = workflow.tasks.get(start..) else {
+                        break;
+                    };
+                    let chunk = &chunk[..chunk.len().min(LEAF_CHUNK)];
+                    if chunk.is_empty() {
+                        break;
+                    }
+                    emitted.push((start, chunk.iter().map(|task| this.leaf(task)).collect()));
+                }
+                emitted
+            };
+            let ((layouts, mut leaves), more_leaves) = crate::threads::join(
                 || {
                     let mut layouts = FxHashMap::default();
                     let lists = std::iter::once(workflow.roots.as_slice()).chain(
@@ -1303,18 +1325,17 @@ impl<'a> Emitter<'a> {
                             layouts.insert(*first, this.layout.list(list));
                         }
                     }
-                    layouts
+                    (layouts, emit_leaves())
                 },
-                || {
-                    workflow
-                        .tasks
-                        .iter()
-                        .map(|task| this.leaf(task))
-                        .collect::<Vec<_>>()
-                },
+                emit_leaves,
             );
+            leaves.extend(more_leaves);
+            leaves.sort_unstable_by_key(|(start, _)| *start);
             self.layouts = layouts;
-            self.ready = leaves;
+            self.ready = leaves
+                .into_iter()
+                .flat_map(|(_, chunk): (usize, Vec<_>)| chunk)
+                .collect();
         }
         self.list(&workflow.roots)
     }
