@@ -516,6 +516,9 @@ pub struct WorkflowChecker<'workflow> {
     raw_refs: FxHashMap<String, TaskId>,
     inputs: ObjectType,
     variables: ObjectType,
+    /// The position of each variable in `variables`: workflows can set and read thousands of
+    /// them, and finding each read by a linear search made checking quadratic.
+    variable_positions: std::sync::Arc<FxHashMap<String, usize>>,
     outputs: Type,
     edges: Vec<Edge>,
     compensation_reads: Vec<(TaskId, TaskId, Span)>,
@@ -576,6 +579,7 @@ impl<'workflow> WorkflowChecker<'workflow> {
             raw_refs: FxHashMap::default(),
             inputs: ObjectType::default(),
             variables: ObjectType::default(),
+            variable_positions: std::sync::Arc::default(),
             outputs: Type::Any,
             edges: Vec::new(),
             compensation_reads: Vec::new(),
@@ -775,6 +779,7 @@ impl<'workflow> WorkflowChecker<'workflow> {
         }
         self.reporting = reporting;
         self.variables = ObjectType::closed(fields);
+        self.variable_positions = std::sync::Arc::new(positions);
         // Declared outputs type (for `${workflow.output}` reads, rare).
         let output_fields: Vec<Field> = workflow
             .outputs
@@ -1042,6 +1047,7 @@ impl<'workflow> WorkflowChecker<'workflow> {
             raw_refs: self.raw_refs.clone(),
             inputs: self.inputs.clone(),
             variables: self.variables.clone(),
+            variable_positions: self.variable_positions.clone(),
             outputs: self.outputs.clone(),
             edges: Vec::new(),
             compensation_reads: Vec::new(),
@@ -2864,7 +2870,23 @@ impl<'workflow> WorkflowChecker<'workflow> {
                     "variables" => {
                         if let Some(SegmentKind::Field(variable)) = rest.first().map(kind_of) {
                             self.used_variables.insert(variable.to_string());
-                            if self.variables.field(variable).is_none() {
+                            if let Some(&position) = self.variable_positions.get(variable) {
+                                // Variables are never optional: the rest of the path is
+                                // followed from the variable's type as from the whole object.
+                                let variables = std::mem::take(&mut self.variables);
+                                let prefix = format!("variables.{variable}");
+                                let ty =
+                                    variables.fields.get(position).map_or(Type::Any, |field| {
+                                        self.follow(
+                                            &field.ty,
+                                            &rest[1..],
+                                            ("workflow", &prefix),
+                                            &span_of,
+                                        )
+                                    });
+                                self.variables = variables;
+                                return ty;
+                            } else {
                                 let mut diagnostic = Diagnostic::new(
                                     &rules::unknown_variable::RULE,
                                     self.file,
