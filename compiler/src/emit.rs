@@ -1937,27 +1937,25 @@ pub fn to_json_text(value: &Value) -> String {
     String::from_utf8(to_json_bytes(value)).unwrap_or_else(|_| "null\n".to_string())
 }
 
-/// [`to_json_text`] as UTF-8 bytes, ready to write. The elements of large arrays directly in the
-/// root object (a workflow's `tasks`) are written on several threads; the bytes are the same.
+/// [`to_json_text`] as UTF-8 bytes, ready to write. A large definition's task objects are
+/// written on several threads and spliced into the rest; the bytes are the same.
 pub fn to_json_bytes(value: &Value) -> Vec<u8> {
     to_json_bytes_with_threads(value, crate::threads::available())
 }
 
-/// Arrays with at least this many elements are written on several threads.
-const PARALLEL_JSON_ELEMENTS_MIN: usize = 2_000;
+/// Values with at least this many units ([`is_unit`]) are written on several threads.
+const PARALLEL_JSON_UNITS_MIN: usize = 1_000;
 
 fn to_json_bytes_with_threads(value: &Value, threads: usize) -> Vec<u8> {
     let mut out = Vec::with_capacity(4096);
-    let written = match value {
-        Value::Object(entries)
-            if threads > 1
-                && entries.values().any(|value| {
-                    matches!(value, Value::Array(items) if items.len() >= PARALLEL_JSON_ELEMENTS_MIN)
-                }) =>
-        {
-            write_root_object(&mut out, entries, threads)
-        }
-        _ => write_json(&mut out, value, 0),
+    let mut units = Vec::new();
+    if threads > 1 {
+        collect_units(value, 0, &mut units);
+    }
+    let written = if units.len() >= PARALLEL_JSON_UNITS_MIN {
+        write_with_units(&mut out, value, &units, threads)
+    } else {
+        write_json(&mut out, value, 0)
     };
     if written.is_err() {
         return b"null\n".to_vec();
@@ -1978,49 +1976,131 @@ fn write_json(out: &mut Vec<u8>, value: &Value, depth: usize) -> serde_json::Res
     serde::Serialize::serialize(value, &mut serializer)
 }
 
-/// Writes the root object as [`write_json`] would, its large arrays' elements on `threads`
-/// threads: the formatter's output for an element depends only on its depth.
-fn write_root_object(
+/// Whether an array element is written on its own, ahead and on any thread: an object none of
+/// whose values holds a list of objects or lists (a task, not a fork, switch or loop holding
+/// tasks). Its text depends only on its depth.
+fn is_unit(element: &Value) -> bool {
+    let holds_lists = |value: &Value| match value {
+        Value::Array(items) => items
+            .iter()
+            .any(|item| matches!(item, Value::Array(_) | Value::Object(_))),
+        Value::Object(entries) => entries.values().any(|value| match value {
+            Value::Array(items) => items
+                .iter()
+                .any(|item| matches!(item, Value::Array(_) | Value::Object(_))),
+            _ => false,
+        }),
+        _ => false,
+    };
+    match element {
+        Value::Object(entries) => !entries.values().any(holds_lists),
+        _ => false,
+    }
+}
+
+/// The units of `value` (at `depth`) with their depths, in the order they are written.
+fn collect_units<'value>(
+    value: &'value Value,
+    depth: usize,
+    units: &mut Vec<(&'value Value, usize)>,
+) {
+    match value {
+        Value::Object(entries) => {
+            for value in entries.values() {
+                collect_units(value, depth + 1, units);
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                if is_unit(item) {
+                    units.push((item, depth + 1));
+                } else {
+                    collect_units(item, depth + 1, units);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Writes `value` as [`write_json`] would: its `units` (from [`collect_units`]) in contiguous
+/// runs on `threads` threads, then the rest around them, splicing each unit's text in.
+fn write_with_units(
     out: &mut Vec<u8>,
-    entries: &Map<String, Value>,
+    value: &Value,
+    units: &[(&Value, usize)],
     threads: usize,
 ) -> serde_json::Result<()> {
-    if entries.is_empty() {
-        out.extend_from_slice(b"{}");
-        return Ok(());
-    }
-    out.push(b'{');
-    for (index, (key, value)) in entries.iter().enumerate() {
-        out.extend_from_slice(if index == 0 { b"\n  " } else { b",\n  " });
-        serde_json::to_writer(&mut *out, key)?;
-        out.extend_from_slice(b": ");
-        match value {
-            Value::Array(items) if items.len() >= PARALLEL_JSON_ELEMENTS_MIN => {
-                let run_length = items.len().div_ceil(threads);
-                let runs = crate::threads::map_scoped(
-                    items.chunks(run_length).collect(),
-                    |run: &[Value]| -> serde_json::Result<Vec<u8>> {
-                        let mut text = Vec::with_capacity(run.len() * 512);
-                        for item in run {
-                            text.extend_from_slice(b",\n    ");
-                            write_json(&mut text, item, 2)?;
-                        }
-                        Ok(text)
-                    },
-                );
-                out.push(b'[');
-                for (run_index, run) in runs.into_iter().enumerate() {
-                    let run = run?;
-                    // The first element follows `[` without a comma.
-                    let skip = if run_index == 0 { 1 } else { 0 };
-                    out.extend_from_slice(&run[skip..]);
-                }
-                out.extend_from_slice(b"\n  ]");
+    let run_length = units.len().div_ceil(threads.max(1));
+    let runs = crate::threads::map_scoped(
+        units.chunks(run_length).collect(),
+        |run: &[(&Value, usize)]| -> serde_json::Result<(Vec<u8>, Vec<usize>)> {
+            let mut text = Vec::with_capacity(run.len() * 512);
+            let mut ends = Vec::with_capacity(run.len());
+            for (unit, depth) in run {
+                write_json(&mut text, unit, *depth)?;
+                ends.push(text.len());
             }
-            _ => write_json(out, value, 1)?,
+            Ok((text, ends))
+        },
+    );
+    let mut texts: Vec<&[u8]> = Vec::with_capacity(units.len());
+    let runs = runs.into_iter().collect::<serde_json::Result<Vec<_>>>()?;
+    let total: usize = runs.iter().map(|(text, _)| text.len()).sum();
+    for (text, ends) in &runs {
+        let mut start = 0;
+        for &end in ends {
+            texts.push(&text[start..end]);
+            start = end;
         }
     }
-    out.extend_from_slice(b"\n}");
+    out.reserve(total + total / 8);
+    let mut texts = texts.into_iter();
+    write_around_units(out, value, 0, &mut texts)
+}
+
+/// The part of [`write_with_units`] that writes everything but the units, in document order.
+fn write_around_units<'text>(
+    out: &mut Vec<u8>,
+    value: &Value,
+    depth: usize,
+    units: &mut impl Iterator<Item = &'text [u8]>,
+) -> serde_json::Result<()> {
+    let line = |out: &mut Vec<u8>, first: bool, depth: usize| {
+        out.extend_from_slice(if first { b"\n" } else { b",\n" });
+        CappedIndent {
+            depth,
+            has_value: false,
+        }
+        .indent(out)
+    };
+    match value {
+        Value::Object(entries) if !entries.is_empty() => {
+            out.push(b'{');
+            for (index, (key, value)) in entries.iter().enumerate() {
+                line(out, index == 0, depth + 1).map_err(serde_json::Error::io)?;
+                serde_json::to_writer(&mut *out, key)?;
+                out.extend_from_slice(b": ");
+                write_around_units(out, value, depth + 1, units)?;
+            }
+            line(out, true, depth).map_err(serde_json::Error::io)?;
+            out.push(b'}');
+        }
+        Value::Array(items) if !items.is_empty() => {
+            out.push(b'[');
+            for (index, item) in items.iter().enumerate() {
+                line(out, index == 0, depth + 1).map_err(serde_json::Error::io)?;
+                if is_unit(item) {
+                    out.extend_from_slice(units.next().unwrap_or(b"null"));
+                } else {
+                    write_around_units(out, item, depth + 1, units)?;
+                }
+            }
+            line(out, true, depth).map_err(serde_json::Error::io)?;
+            out.push(b']');
+        }
+        _ => serde_json::to_writer(&mut *out, value)?,
+    }
     Ok(())
 }
 
@@ -2160,87 +2240,76 @@ mod tests {
     }
 
     #[test]
-    fn large_arrays_are_written_the_same_on_any_number_of_threads() {
-        let task = |index: usize| serde_json::json!({"name": format!("t{index}"), "inputParameters": {"a": [index, {"b": "x\u{e9}\"y"}], "c": {}}, "d": []});
+    fn large_definitions_are_written_the_same_on_any_number_of_threads() {
+        // Odd tasks hold an object in a list: they are written around, not as units.
+        let task = |index: usize| {
+            let listed = if index % 2 == 1 {
+                serde_json::json!({"b": "x\u{e9}\"y\n"})
+            } else {
+                Value::from("x\u{e9}\"y\n")
+            };
+            serde_json::json!({"name": format!("t{index}"), "type": "SIMPLE",
+                "inputParameters": {"a": [index, listed], "c": {}, "e": [], "f": 1.5},
+                "d": [], "g": null, "h": true})
+        };
+        // Forks in forks (deeper than the indentation cap), switches, loops, around many tasks.
+        fn nest(level: usize, next: &mut usize, task: &dyn Fn(usize) -> Value) -> Value {
+            let mut tasks: Vec<Value> = (0..250)
+                .map(|_| {
+                    *next += 1;
+                    task(*next)
+                })
+                .collect();
+            if level < 16 {
+                tasks.push(
+                    serde_json::json!({"name": format!("fork{level}"), "type": "FORK_JOIN",
+                    "forkTasks": [[nest(level + 1, next, task)], [task(0)], []]}),
+                );
+                tasks.push(
+                    serde_json::json!({"name": format!("switch{level}"), "type": "SWITCH",
+                    "decisionCases": {"a": [task(1)], "b": []}, "defaultCase": [task(2)]}),
+                );
+                tasks.push(
+                    serde_json::json!({"name": format!("loop{level}"), "type": "DO_WHILE",
+                    "loopOver": [task(3)], "inputParameters": {"items": [[1], {"x": 2}]}}),
+                );
+            }
+            Value::Array(tasks)
+        }
+        let mut next = 0;
         let definition = serde_json::json!({
             "name": "w",
-            "tasks": (0..2 * PARALLEL_JSON_ELEMENTS_MIN + 1).map(task).collect::<Vec<_>>(),
+            "tasks": nest(0, &mut next, &task),
             "outputParameters": {"x": 1},
             "empty": [],
         });
-        let expected = format!(
-            "{}\n",
-            serde_json::to_string_pretty(&definition).expect("serializes")
+        let mut units = Vec::new();
+        collect_units(&definition, 0, &mut units);
+        assert!(
+            units.len() >= 2 * PARALLEL_JSON_UNITS_MIN,
+            "{}",
+            units.len()
         );
-        for threads in [1, 2, 3, 8] {
+        let sequential = to_json_bytes_with_threads(&definition, 1);
+        assert_eq!(
+            serde_json::from_slice::<Value>(&sequential).ok(),
+            Some(definition.clone())
+        );
+        for threads in [2, 3, 8] {
             assert!(
-                to_json_bytes_with_threads(&definition, threads) == expected.as_bytes(),
+                to_json_bytes_with_threads(&definition, threads) == sequential,
                 "{threads} threads"
             );
         }
-        let only_tasks = serde_json::json!({"tasks": (0..PARALLEL_JSON_ELEMENTS_MIN).map(task).collect::<Vec<_>>()});
+        // Shallow definitions read exactly as serde_json's pretty printer writes them.
+        let shallow = serde_json::json!({"tasks": (0..PARALLEL_JSON_UNITS_MIN).map(task).collect::<Vec<_>>()});
         assert_eq!(
-            to_json_bytes_with_threads(&only_tasks, 2),
-            to_json_bytes_with_threads(&only_tasks, 1)
-        );
-    }
-
-    /// Emits every workflow of `files` with one thread and with two (the top-level list laid
-    /// out while its leaf tasks are emitted ahead) and compares the JSON.
-    fn assert_threads_change_nothing(files: Vec<(String, String)>) -> usize {
-        let inputs = files
-            .into_iter()
-            .map(|(path, text)| crate::project::InputFile {
-                path: path.into(),
-                text,
-            })
-            .collect();
-        let analysis = crate::project::analyze(
-            inputs,
-            &crate::project::NoLoader,
-            &crate::config::Config::default(),
-        );
-        assert!(
-            analysis.diagnostics.is_empty(),
-            "{:?}",
-            analysis.diagnostics.first()
-        );
-        let mut large = 0;
-        for (index, workflow) in analysis.workflows.iter().enumerate() {
-            let graph = analysis
-                .graphs
-                .iter()
-                .find(|(file, _)| *file == workflow.file)
-                .map(|(_, graph)| graph)
-                .expect("checked");
-            let checked = CheckedWorkflow {
-                workflow,
-                scope: &analysis.scopes[index],
-                graph,
-                sources: &analysis.sources,
-            };
-            let emit = |threads: usize| {
-                let mut emitter = Emitter::new(&checked);
-                emitter.threads = threads;
-                emitter.root_list()
-            };
-            let sequential = emit(1);
-            assert!(emit(2) == sequential, "{}", workflow.file.0);
-            large += usize::from(workflow.tasks.len() >= PARALLEL_EMIT_TASKS_MIN);
-        }
-        large
-    }
-
-    #[test]
-    fn large_workflows_emit_the_same_on_any_number_of_threads() {
-        let tasks = 2 * PARALLEL_EMIT_TASKS_MIN;
-        assert_eq!(
-            assert_threads_change_nothing(crate::test_corpus::project(1, tasks)),
-            1
-        );
-        assert_eq!(
-            assert_threads_change_nothing(crate::test_corpus::dag_project(tasks)),
-            1
+            to_json_bytes_with_threads(&shallow, 2),
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(&shallow).expect("serializes")
+            )
+            .into_bytes()
         );
     }
 
