@@ -36,14 +36,20 @@
 //!      paths (the optimum of that bound is a threshold on earliest finish times; large blocks
 //!      only take balanced splits). Blocks of up to a few hundred nodes try the three best
 //!      splits and keep the fastest result.
+//!
+//!    Blocks of the decomposition with thousands of nodes compute the two encodings at once,
+//!    on two threads when one is free; the sides of large cuts are planned likewise. The
+//!    budgets of the two are fixed before either starts, so the plan does not depend on the
+//!    number of threads.
 //! 3. **Never worse than waves.** The result is compared with plain level waves of the whole DAG
 //!    ([`level_waves`]) and the faster one is kept.
 //!
 //! Ties keep the author's order: parallel branches are ordered by their smallest node.
 //!
 //! Work is bounded. The exact decomposition is linear per level of nesting; the search over
-//! prime blocks runs within a budget proportional to the size of the graph, and below a
-//! recursion depth limit, after which remaining prime blocks are encoded as level waves.
+//! prime blocks runs within a budget proportional to the size of the graph (at most about twice
+//! that, as both encodings of a large block start from the budget left), and below a recursion
+//! depth limit, after which remaining prime blocks are encoded as level waves.
 //! Typical sparse DAGs of 100,000 nodes plan in well under a second (docs/benchmarks.md).
 
 use std::fmt;
@@ -131,8 +137,10 @@ const BUDGET_BASE: u64 = 4_000_000;
 /// structure where that is series-parallel and otherwise adding as little waiting as the
 /// heuristics find, never slower than [`level_waves`]. Deterministic.
 pub fn plan(input: &PlanInput) -> Result<Plan, PlanError> {
-    // Only a cut with two sides of at least `INDEPENDENT_SIDE_MIN` nodes uses a thread.
-    let spare_threads = if input.weights.len() < 2 * INDEPENDENT_SIDE_MIN {
+    // Only a prime block of at least `ENCODINGS_AT_ONCE_MIN` nodes, or a cut with two sides of
+    // at least `INDEPENDENT_SIDE_MIN` nodes, uses a thread.
+    let smallest_threaded = ENCODINGS_AT_ONCE_MIN.min(2 * INDEPENDENT_SIDE_MIN);
+    let spare_threads = if input.weights.len() < smallest_threaded {
         0
     } else {
         crate::threads::available() - 1
@@ -543,13 +551,28 @@ struct Effort {
     horizon: usize,
     /// Blocks of at most this many nodes are solved exactly.
     exact: usize,
+    /// Blocks of at least [`ENCODINGS_AT_ONCE_MIN`] nodes compute their two encodings at once
+    /// ([`Planner::encodings_at_once`]). Only for blocks of the exact decomposition itself,
+    /// which are disjoint: blocks inside an encoding never do, so the budgets that both
+    /// encodings start from are never doubled again inside them.
+    encodings_at_once: bool,
 }
 
 /// Prime blocks found by the exact decomposition itself.
 const ROOT_EFFORT: Effort = Effort {
     horizon: 3,
     exact: EXACT_MAX,
+    encodings_at_once: true,
 };
+
+/// Prime blocks of the exact decomposition of at least this many nodes compute the staged and
+/// the cut encoding at once ([`Planner::encodings_at_once`]), on two threads when one is free.
+/// The staged encoding of such a block takes milliseconds (about 2 µs per node), against some
+/// 0.1 ms per 10,000 nodes of the graph to start a thread and a planner (whose scratch arrays
+/// span the graph). The budgets differ from computing the encodings one after the other, and so
+/// may the plans: hence above 1,000 nodes, so that graphs of up to 1,000 nodes, whose plan
+/// quality docs/benchmarks.md records, keep their plans.
+const ENCODINGS_AT_ONCE_MIN: usize = 2_000;
 
 /// Blocks inside a stage of the staged encoding are solved exactly up to this size only: there
 /// are many of them, and each is one of several alternatives.
@@ -1083,7 +1106,8 @@ impl<'a> Planner<'a> {
 
     /// Plans a prime block: connected, at least two nodes, no series cut. Some order must be
     /// added. Small blocks are solved exactly; otherwise the better of the staged encoding and
-    /// the best cut (or the best few) with both sides planned recursively.
+    /// the best cut (or the best few) with both sides planned recursively (a tie keeps the
+    /// staged encoding).
     fn solve_prime(&mut self, nodes: &[usize], depth: usize, effort: Effort) -> Part {
         let size = nodes.len();
         if size <= effort.exact {
@@ -1095,11 +1119,32 @@ impl<'a> Planner<'a> {
         }
         let exhausted = depth >= MAX_DEPTH || self.budget == 0;
         let horizon = if exhausted { 1 } else { effort.horizon };
-        let staged = self.staged(nodes, depth, horizon);
         if horizon < 2 {
-            return staged;
+            return self.staged(nodes, depth, horizon);
         }
-        let count = if size <= CANDIDATES_MAX_BLOCK
+        let (staged, cut) = if effort.encodings_at_once && size >= ENCODINGS_AT_ONCE_MIN {
+            self.encodings_at_once(nodes, depth, horizon, effort)
+        } else {
+            let staged = self.staged(nodes, depth, horizon);
+            (staged, self.cut_encoding(nodes, depth, horizon, effort))
+        };
+        match cut {
+            Some(cut) if cut.span < staged.span => cut,
+            _ => staged,
+        }
+    }
+
+    /// The cut encoding of a prime block: the best cut by the bound (or, for small blocks, the
+    /// best few), both sides planned recursively, the fastest result (the first of equals).
+    /// `None` when the block has no cut to try.
+    fn cut_encoding(
+        &mut self,
+        nodes: &[usize],
+        depth: usize,
+        horizon: usize,
+        effort: Effort,
+    ) -> Option<Part> {
+        let count = if nodes.len() <= CANDIDATES_MAX_BLOCK
             && self.nesting < CANDIDATES_NESTING
             && self.search_budget > 0
         {
@@ -1113,8 +1158,9 @@ impl<'a> Planner<'a> {
         let after_cut = Effort {
             horizon: horizon.min(HORIZON_AFTER_CUT),
             exact: effort.exact,
+            encodings_at_once: false,
         };
-        let mut chosen = staged;
+        let mut fastest: Option<Part> = None;
         for (before, after) in cuts {
             let (first, second) = if !searching
                 && before.len() >= INDEPENDENT_SIDE_MIN
@@ -1127,15 +1173,56 @@ impl<'a> Planner<'a> {
                 (first, second)
             };
             let span = first.span.saturating_add(second.span);
-            if span < chosen.span {
-                chosen = Part {
+            if fastest.as_ref().is_none_or(|part| span < part.span) {
+                fastest = Some(Part {
                     plan: Plan::Sequence(vec![first.plan, second.plan]),
                     span,
-                };
+                });
             }
         }
         self.nesting -= usize::from(searching);
-        chosen
+        fastest
+    }
+
+    /// The staged and the cut encoding of a large prime block of the exact decomposition, at
+    /// once when a thread is free: the staged one by a planner of its own over the same graph
+    /// (its nodes keep their numbers, so nothing is re-indexed), the cut one by this planner.
+    ///
+    /// Both start from the work budget the block started with, and the block is charged for
+    /// what both used: splitting it starves the cut, whose sides split their share again (given
+    /// half of the budgets, the plan of a generated 10,000-task DAG ran 11% longer). Only
+    /// blocks of the exact decomposition do this, and they are disjoint, so the work of a whole
+    /// [`plan`] stays within about twice its budget. The search budget, which only decides how
+    /// long small blocks keep trying several cuts, is split in half. Nothing depends on whether
+    /// the thread was free, so neither does the plan.
+    fn encodings_at_once(
+        &mut self,
+        nodes: &[usize],
+        depth: usize,
+        horizon: usize,
+        effort: Effort,
+    ) -> (Part, Option<Part>) {
+        let budget = self.budget;
+        let search_share = self.search_budget / 2;
+        self.search_budget -= search_share;
+        let (graph, weights, spare_threads) = (self.graph, self.weights, self.spare_threads);
+        let nesting = self.nesting;
+        let plan_staged = move || {
+            let mut planner = Planner::new(graph, weights, spare_threads);
+            planner.budget = budget;
+            planner.search_budget = search_share;
+            planner.nesting = nesting;
+            let part = planner.staged(nodes, depth, horizon);
+            let work = budget.saturating_sub(planner.budget);
+            (part, work, planner.search_budget)
+        };
+        let ((staged, staged_work, search_left), cut) =
+            at_once_if_free(spare_threads, plan_staged, || {
+                self.cut_encoding(nodes, depth, horizon, effort)
+            });
+        self.budget = self.budget.saturating_sub(staged_work);
+        self.search_budget = self.search_budget.saturating_add(search_left);
+        (staged, cut)
     }
 
     /// Plans both sides of a large cut: `after` on a re-indexed copy of its subgraph with half
@@ -1168,27 +1255,10 @@ impl<'a> Planner<'a> {
             };
             (part, planner.budget, planner.search_budget)
         };
-        let took_thread = self
-            .spare_threads
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |spare| {
-                spare.checked_sub(1)
-            })
-            .is_ok();
-        let (first, (second, budget_left, search_left)) = if took_thread {
-            let result = std::thread::scope(|scope| {
-                let handle = scope.spawn(plan_after);
-                let first = self.solve(before, Known::Nothing, depth, effort);
-                (first, handle.join())
+        let ((second, budget_left, search_left), first) =
+            at_once_if_free(spare_threads, plan_after, || {
+                self.solve(before, Known::Nothing, depth, effort)
             });
-            self.spare_threads.fetch_add(1, Ordering::AcqRel);
-            match result {
-                (first, Ok(second)) => (first, second),
-                (_, Err(panic)) => std::panic::resume_unwind(panic),
-            }
-        } else {
-            let first = self.solve(before, Known::Nothing, depth, effort);
-            (first, plan_after())
-        };
         self.budget = self.budget.saturating_add(budget_left);
         self.search_budget = self.search_budget.saturating_add(search_left);
         (first, second)
@@ -1228,6 +1298,7 @@ impl<'a> Planner<'a> {
                 let effort = Effort {
                     horizon: length - 1,
                     exact: EXACT_MAX_IN_SEARCH,
+                    encodings_at_once: false,
                 };
                 let part = self.solve(&stage, Known::Nothing, depth + 1, effort);
                 let total = best[start].saturating_add(part.span);
@@ -1507,6 +1578,30 @@ fn sorted_by_key(keys: Vec<u64>) -> Vec<(u64, usize)> {
         *slot += 1;
     }
     pairs
+}
+
+/// Runs `other` on another thread and `here` on this one, at once, when one of
+/// `spare_threads` is free (and gives it back after); otherwise `here`, then `other`, on this
+/// thread. Callers give the two closures planners and budgets of their own, so the results do
+/// not depend on which happened.
+fn at_once_if_free<Other: Send, Here>(
+    spare_threads: &AtomicUsize,
+    other: impl FnOnce() -> Other + Send,
+    here: impl FnOnce() -> Here,
+) -> (Other, Here) {
+    let took_thread = spare_threads
+        .fetch_update(Ordering::AcqRel, Ordering::Acquire, |spare| {
+            spare.checked_sub(1)
+        })
+        .is_ok();
+    if took_thread {
+        let both = crate::threads::join(other, here);
+        spare_threads.fetch_add(1, Ordering::AcqRel);
+        both
+    } else {
+        let here = here();
+        (other(), here)
+    }
 }
 
 /// One side of a cut as a graph of its own: nodes renumbered `0..n` in the side's topological
@@ -1994,10 +2089,9 @@ mod tests {
         planned(&large);
     }
 
-    #[test]
-    fn threads_do_not_change_the_plan() {
-        // Large enough for several independently planned sides (random sparse DAG, fixed seed).
-        let nodes = 12_000;
+    /// A random sparse DAG in layers of `width` nodes, each node reading two random nodes of the
+    /// previous two layers (fixed seed): one prime block of (nearly) all its nodes.
+    fn layered_random_dag(nodes: usize, width: usize) -> PlanInput {
         let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
         let mut next = move || {
             state ^= state << 13;
@@ -2007,8 +2101,6 @@ mod tests {
         };
         let weights: Vec<u64> = (0..nodes).map(|_| 1 + next() % 9).collect();
         let mut edges = Vec::new();
-        // Layers of 60 nodes, each node reading two random nodes of the previous two layers.
-        let width = 60;
         for to in width..nodes {
             let layer_start = to - to % width;
             for _ in 0..2 {
@@ -2018,11 +2110,31 @@ mod tests {
                 edges.push((from, to));
             }
         }
-        let input = input(&weights, &edges);
-        let alone = plan_with_threads(&input, 0).expect("plans");
-        let threaded = plan_with_threads(&input, 3).expect("plans");
-        assert_eq!(alone, threaded);
-        assert_eq!(validate(&alone, &input), Ok(()));
+        input(&weights, &edges)
+    }
+
+    #[test]
+    fn threads_do_not_change_the_plan() {
+        // 12,000 nodes: the prime block computes its staged and cut encodings at once, and the
+        // cut's sides are planned independently. Just above `ENCODINGS_AT_ONCE_MIN`: only the
+        // encodings at once. One spare thread goes to the staged encoding, leaving none for the
+        // sides; three leave some.
+        for (nodes, width) in [(12_000, 60), (ENCODINGS_AT_ONCE_MIN + 100, 30)] {
+            let input = layered_random_dag(nodes, width);
+            let alone = plan_with_threads(&input, 0).expect("plans");
+            for spare_threads in [1, 3] {
+                let threaded = plan_with_threads(&input, spare_threads).expect("plans");
+                // Not `assert_eq!`: a failure would print two plans of thousands of tasks.
+                assert!(
+                    alone == threaded,
+                    "{nodes} nodes: the plan changes with {spare_threads} spare threads"
+                );
+            }
+            assert_eq!(validate(&alone, &input), Ok(()));
+            assert!(
+                makespan(&alone, &input.weights) <= makespan(&level_waves(&input), &input.weights)
+            );
+        }
     }
 
     #[test]
