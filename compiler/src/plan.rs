@@ -652,19 +652,7 @@ impl<'a> Planner<'a> {
             second: vec![NONE; nodes],
             finish: vec![0; nodes],
             tail: vec![0; nodes],
-            budget: {
-                let per: u64 = std::env::var("WFC_BPE")
-                    .ok()
-                    .and_then(|v| v.parse().ok())
-                    .unwrap_or(BUDGET_PER_ELEMENT);
-                let knee: u64 = std::env::var("WFC_KNEE")
-                    .ok()
-                    .and_then(|v| v.parse().ok())
-                    .unwrap_or(u64::MAX);
-                BUDGET_BASE.saturating_add(
-                    elements.min(knee) * BUDGET_PER_ELEMENT + elements.saturating_sub(knee) * per,
-                )
-            },
+            budget: BUDGET_BASE.saturating_add(elements.saturating_mul(BUDGET_PER_ELEMENT)),
             search_budget: SEARCH_BUDGET_BASE
                 .saturating_add(elements.saturating_mul(SEARCH_BUDGET_PER_ELEMENT)),
             nesting: 0,
