@@ -1980,22 +1980,15 @@ fn write_json(out: &mut Vec<u8>, value: &Value, depth: usize) -> serde_json::Res
 /// whose values holds a list of objects or lists (a task, not a fork, switch or loop holding
 /// tasks). Its text depends only on its depth.
 fn is_unit(element: &Value) -> bool {
-    let holds_lists = |value: &Value| match value {
-        Value::Array(items) => items
-            .iter()
-            .any(|item| matches!(item, Value::Array(_) | Value::Object(_))),
-        Value::Object(entries) => entries.values().any(|value| match value {
-            Value::Array(items) => items
-                .iter()
-                .any(|item| matches!(item, Value::Array(_) | Value::Object(_))),
-            _ => false,
-        }),
-        _ => false,
+    let is_list_of_containers = |value: &Value| {
+        matches!(value, Value::Array(items)
+            if items.iter().any(|item| matches!(item, Value::Array(_) | Value::Object(_))))
     };
-    match element {
-        Value::Object(entries) => !entries.values().any(holds_lists),
-        _ => false,
-    }
+    let holds_lists = |value: &Value| match value {
+        Value::Object(entries) => entries.values().any(is_list_of_containers),
+        value => is_list_of_containers(value),
+    };
+    matches!(element, Value::Object(entries) if !entries.values().any(holds_lists))
 }
 
 /// The units of `value` (at `depth`) with their depths, in the order they are written.
