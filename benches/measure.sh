@@ -1,13 +1,18 @@
 # Shared by the benchmark scripts: `measure NAME COMMAND...` runs COMMAND $runs times (from the
 # caller) and prints "NAME<TAB>median ms<TAB>max RSS MiB". Needs $work (a temporary directory).
+# An argument `{fresh}` becomes a new, not yet existing directory under $work on every run.
 measure() { # name, command...: prints "name<TAB>median ms<TAB>max RSS MiB"
   local name="$1"; shift
+  name_counter=$((${name_counter:-0} + 1))
   local times=() rss=0 start end kb
-  for _ in $(seq "$runs"); do
+  local run args
+  for run in $(seq "$runs"); do
+    args=("${@//\{fresh\}/$work/fresh.$name_counter.$run}")
     start=$(date +%s%N)
-    /usr/bin/time -f "%M" -o "$work/rss" "$@" >/dev/null
+    /usr/bin/time -f "%M" -o "$work/rss" "${args[@]}" >/dev/null
     end=$(date +%s%N)
     times+=("$(( (end - start) / 1000 ))")
+    rm -rf "$work/fresh.$name_counter.$run"
     kb=$(tail -n 1 "$work/rss")
     (( kb > rss )) && rss=$kb
   done

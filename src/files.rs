@@ -241,6 +241,37 @@ pub enum Durability {
     Synced,
 }
 
+/// Whether the file at `path` holds exactly `contents` (read only when the sizes agree; `false`
+/// when it cannot be read). `wfc compile` leaves such outputs alone: their modification times
+/// stay, so build tools and watchers see nothing to redo, and replacing a large file costs more
+/// than comparing it (the kernel frees the old file's pages during the rename).
+pub fn holds(path: &Path, contents: &[u8]) -> bool {
+    use std::io::Read;
+    let Ok(mut file) = fs::File::open(path) else {
+        return false;
+    };
+    match file.metadata() {
+        Ok(metadata) if metadata.is_file() && metadata.len() == contents.len() as u64 => {}
+        _ => return false,
+    }
+    let mut buffer = vec![0u8; 256 * 1024];
+    let mut compared = 0;
+    loop {
+        match file.read(&mut buffer) {
+            Ok(0) => return compared == contents.len(),
+            Ok(read) => {
+                let end = compared + read;
+                if end > contents.len() || buffer[..read] != contents[compared..end] {
+                    return false;
+                }
+                compared = end;
+            }
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => return false,
+        }
+    }
+}
+
 /// Writes `contents` to `directory/name` through a temporary file in the same directory and a
 /// rename, so that the target is either the old file or the whole new one.
 pub fn write_atomically(

@@ -130,6 +130,61 @@ fn compiling_twice_gives_the_same_bytes_and_leaves_no_temporary_files() {
     assert_eq!(first, read_all(&out));
 }
 
+/// A second compile leaves outputs that already hold the new bytes alone (same file, same
+/// modification time) and replaces only those that change.
+#[cfg(unix)]
+#[test]
+fn outputs_that_did_not_change_are_left_alone() {
+    use std::os::unix::fs::MetadataExt;
+    let directory = workspace("ok");
+    let out = directory.path().join("out");
+    let inode = |name: &str| {
+        std::fs::metadata(out.join(name))
+            .expect("output exists")
+            .ino()
+    };
+    let compile = || {
+        let output = wfc_at(directory.path())
+            .args(["compile", "ok", "-o", "out"])
+            .output()
+            .expect("wfc runs");
+        assert!(output.status.success());
+        String::from_utf8(output.stderr).expect("UTF-8")
+    };
+    let first = compile();
+    assert!(!first.contains("unchanged"), "{first}");
+    let before = [
+        inode("greet_user.json"),
+        inode("nightly_greetings.json"),
+        inode("taskdefs.json"),
+    ];
+    let second = compile();
+    assert!(second.contains("(3 files unchanged)"), "{second}");
+    assert_eq!(
+        before,
+        [
+            inode("greet_user.json"),
+            inode("nightly_greetings.json"),
+            inode("taskdefs.json"),
+        ]
+    );
+    // A new description changes one workflow's JSON only.
+    let source = directory.path().join("ok/greet.wf.yaml");
+    let text = std::fs::read_to_string(&source).expect("read source");
+    std::fs::write(
+        &source,
+        text.replacen("owner:", "description: Says hello\nowner:", 1),
+    )
+    .expect("write source");
+    let third = compile();
+    assert!(third.contains("(2 files unchanged)"), "{third}");
+    assert_ne!(inode("greet_user.json"), before[0]);
+    assert_eq!(read_json(&out.join("greet_user.json"))["description"], "Says hello");
+    assert_eq!(inode("nightly_greetings.json"), before[1]);
+    assert_eq!(inode("taskdefs.json"), before[2]);
+    assert_eq!(listing(&out).map(|names| names.len()), Some(3));
+}
+
 #[test]
 fn nothing_is_written_when_there_is_an_error() {
     let directory = workspace("broken");

@@ -471,6 +471,10 @@ pub struct TaskGraph {
     /// Every read of a task's data (`${ref.output…}`, `${ref.input…}`, …) that the checker
     /// accepted, with the type it found, in source order.
     pub reads: Vec<DataRead>,
+    /// The workflow's own signature as the checker inferred it (inputs, output types), for the
+    /// emitter's input and output schemas: computed once, by the checker that has every output
+    /// type cached. `None` only in graphs built by hand.
+    pub signature: Option<WorkflowSignature>,
 }
 
 /// Why a sibling runs after another.
@@ -868,16 +872,45 @@ impl<'workflow> WorkflowChecker<'workflow> {
         reads.dedup_by(|later, earlier| {
             later.span == earlier.span && later.reader == earlier.reader
         });
+        let reasons = std::mem::take(&mut self.edges);
+        // Last: inferring output types may add edges and reads, which are not the workflow's.
+        let signature = self.own_signature();
+        let diagnostics = std::mem::take(&mut self.diagnostics);
+        self.drop_in_background();
         let graph = TaskGraph {
             dependencies,
-            reasons: self.edges,
+            reasons,
             reads,
+            signature: Some(signature),
         };
-        (self.diagnostics, graph)
+        (diagnostics, graph)
+    }
+
+    /// Frees what checking a large workflow built (a type per task, caches) on another thread:
+    /// it takes milliseconds that nothing needs to wait for.
+    fn drop_in_background(self) {
+        if self.workflow.tasks.len() < MINIMUM_TASKS_FOR_PARALLEL_CHECK {
+            return;
+        }
+        crate::threads::drop_in_background((
+            self.output_types,
+            self.declared_task_outputs,
+            self.inputs,
+            self.variables,
+            self.javascript_results,
+            self.jq_results,
+            self.used_variables,
+            self.used_inputs,
+        ));
     }
 
     /// The workflow's signature for parents: inputs and the inferred output types.
     pub fn signature(mut self) -> WorkflowSignature {
+        self.own_signature()
+    }
+
+    /// [`WorkflowChecker::signature`] without consuming the checker; reports nothing.
+    fn own_signature(&mut self) -> WorkflowSignature {
         self.reporting = false;
         let workflow = self.workflow;
         let fields = workflow

@@ -840,13 +840,20 @@ fn emit_workflow(checked: &CheckedWorkflow) -> Emitted {
     }
 
     // The workflow's own signature: resolved input types and inferred output types.
-    let signature = WorkflowChecker::new(
-        workflow,
-        checked.scope,
-        checked.sources.text(workflow.file),
-        false,
-    )
-    .signature();
+    let inferred;
+    let signature = match &checked.graph.signature {
+        Some(signature) => signature,
+        None => {
+            inferred = WorkflowChecker::new(
+                workflow,
+                checked.scope,
+                checked.sources.text(workflow.file),
+                false,
+            )
+            .signature();
+            &inferred
+        }
+    };
     def.insert(
         "inputParameters".into(),
         workflow

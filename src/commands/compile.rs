@@ -7,6 +7,7 @@
 //!    `<workflow>.json` per workflow and `taskdefs.json` into DIR, each file written to a
 //!    temporary file in DIR and renamed over the target, so that a reader never sees half a file
 //!    (not synced to disk first: outputs are regenerable, see [`Durability::Regenerable`]).
+//!    A file that already holds exactly the new contents is left alone ([`holds`]).
 
 use std::collections::HashMap;
 use std::fs;
@@ -15,7 +16,7 @@ use wfc_compiler::emit::{self, Compiled, CompiledWorkflow};
 use wfc_compiler::render::{self, Format, Summary};
 
 use crate::cli::CompileArgs;
-use crate::files::{Durability, describe, display, write_atomically};
+use crate::files::{Durability, describe, display, holds, write_atomically};
 use crate::load::{self, Request};
 use crate::output::{self, Terminal};
 use crate::{Exit, Failure};
@@ -59,7 +60,12 @@ pub fn run(args: &CompileArgs, terminal: &Terminal) -> Result<Exit, Failure> {
     fs::create_dir_all(&args.out_dir).map_err(|error| {
         Failure::new(format!("cannot create `{out_dir}`: {}", describe(&error)))
     })?;
+    let mut unchanged = 0;
     for (file_name, text) in &outputs {
+        if holds(&args.out_dir.join(file_name), text) {
+            unchanged += 1;
+            continue;
+        }
         write_atomically(&args.out_dir, file_name, text, Durability::Regenerable).map_err(
             |error| {
                 Failure::new(format!(
@@ -71,8 +77,13 @@ pub fn run(args: &CompileArgs, terminal: &Terminal) -> Result<Exit, Failure> {
         )?;
     }
     if !args.quiet {
+        // Files left alone because they already held the output.
+        let unchanged = match unchanged {
+            0 => String::new(),
+            count => format!(" ({} unchanged)", plural(count, "file")),
+        };
         output::note(&format!(
-            "compiled {} and {} into `{out_dir}`",
+            "compiled {} and {} into `{out_dir}`{unchanged}",
             plural(compiled.workflows.len(), "workflow"),
             plural(compiled.task_defs.len(), "task definition"),
         ));
