@@ -604,6 +604,10 @@ const INDEPENDENT_SIDE_MIN: usize = 1_500;
 
 const NONE: usize = usize::MAX;
 
+/// Sets whose largest component is smaller than this are not counted
+/// ([`Planner::counts_of_components`] is for the big component of a deep decomposition).
+const COUNTED_COMPONENT_MIN: usize = 64;
+
 struct Planner<'a> {
     graph: &'a Graph,
     weights: &'a [u64],
@@ -618,6 +622,16 @@ struct Planner<'a> {
     /// Scratch per node: earliest finish and tail (heaviest path starting at the node).
     finish: Vec<u64>,
     tail: Vec<u64>,
+    /// Per node, the counts of the last series sweep over a set holding it, at the position
+    /// right after the node: maximal nodes before, minimal nodes after, and edges between those
+    /// (see [`Planner::series_blocks`]). They stay valid for the node's series block, and give a
+    /// component's counts once the other components' are taken off
+    /// ([`Planner::counts_of_components`]), so a deep decomposition does not sweep its big set
+    /// again at every level.
+    counts: Vec<[u64; 3]>,
+    /// Scratch per node: the component of a set holding the node, for
+    /// [`Planner::counts_of_components`].
+    component_of: Vec<usize>,
     /// Work left (roughly, node and edge visits) before remaining blocks become level waves.
     budget: u64,
     /// Work left for trying several cuts per block.
@@ -652,6 +666,8 @@ impl<'a> Planner<'a> {
             second: vec![NONE; nodes],
             finish: vec![0; nodes],
             tail: vec![0; nodes],
+            counts: vec![[0; 3]; nodes],
+            component_of: vec![0; nodes],
             budget: BUDGET_BASE.saturating_add(elements.saturating_mul(BUDGET_PER_ELEMENT)),
             search_budget: SEARCH_BUDGET_BASE
                 .saturating_add(elements.saturating_mul(SEARCH_BUDGET_PER_ELEMENT)),
@@ -689,16 +705,19 @@ impl<'a> Planner<'a> {
 
     /// Plans `nodes`, which must be in topological order.
     fn solve(&mut self, nodes: &[usize], known: Known, depth: usize, effort: Effort) -> Part {
-        self.solve_within(nodes, known, [&[], &[]], depth, effort)
+        self.solve_within(nodes, known, [&[], &[]], false, depth, effort)
     }
 
     /// [`Planner::solve`] of a series block: `outside` holds the other blocks of its parent set,
-    /// which was connected, so that components can be searched from the boundary.
+    /// which was connected, so that components can be searched from the boundary. `counted`:
+    /// [`Planner::counts`] holds the series counts of `nodes` (a series block, or the big
+    /// component of one).
     fn solve_within(
         &mut self,
         nodes: &[usize],
         known: Known,
         outside: [&[usize]; 2],
+        counted: bool,
         depth: usize,
         effort: Effort,
     ) -> Part {
@@ -725,11 +744,13 @@ impl<'a> Planner<'a> {
         if known != Known::Connected
             && let Some((grouped, bounds)) = self.components(nodes, outside)
         {
+            let counted = counted && self.counts_of_components(nodes, &grouped, &bounds);
             let mut span = 0;
             let mut branches = Vec::with_capacity(bounds.len() - 1);
             for range in bounds.windows(2) {
                 let component = &grouped[range[0]..range[1]];
-                let part = self.solve(component, Known::Connected, depth + 1, effort);
+                let part =
+                    self.solve_within(component, Known::Connected, [&[], &[]], counted, depth + 1, effort);
                 span = span.max(part.span);
                 branches.push(part.plan);
             }
@@ -738,15 +759,21 @@ impl<'a> Planner<'a> {
                 span,
             };
         }
-        if known != Known::NoSeries
-            && let Some(cuts) = self.series_blocks(nodes)
-        {
+        let cuts = if known == Known::NoSeries {
+            None
+        } else if counted {
+            self.series_blocks_from_counts(nodes)
+        } else {
+            self.series_blocks(nodes)
+        };
+        if let Some(cuts) = cuts {
             let mut span: u64 = 0;
             let mut steps = Vec::with_capacity(cuts.len() - 1);
             for range in cuts.windows(2) {
                 let block = &nodes[range[0]..range[1]];
                 let outside = [&nodes[..range[0]], &nodes[range[1]..]];
-                let part = self.solve_within(block, Known::NoSeries, outside, depth + 1, effort);
+                let part =
+                    self.solve_within(block, Known::NoSeries, outside, true, depth + 1, effort);
                 span = span.saturating_add(part.span);
                 steps.push(part.plan);
             }
@@ -1077,6 +1104,7 @@ impl<'a> Planner<'a> {
                     }
                 }
             }
+            self.counts[node] = [maximal_before, minimal_after, good];
             if index + 1 < nodes.len() && maximal_before.saturating_mul(minimal_after) == good {
                 if cuts.is_empty() {
                     cuts.push(0);
@@ -1090,6 +1118,110 @@ impl<'a> Planner<'a> {
         }
         cuts.push(nodes.len());
         Some(cuts)
+    }
+
+    /// [`Planner::series_blocks`] of a set whose counts are in [`Planner::counts`]: a cut is
+    /// where the counts after a node say so, with no sweep. A series block's counts are its
+    /// parent's at the same positions: every node before the block reaches its first node, so
+    /// none of them is maximal before a position inside it, and likewise after it.
+    fn series_blocks_from_counts(&mut self, nodes: &[usize]) -> Option<Vec<usize>> {
+        self.charge(nodes.len() as u64);
+        let mut cuts = Vec::new();
+        for (index, &node) in nodes.iter().enumerate().take(nodes.len().saturating_sub(1)) {
+            let [maximal_before, minimal_after, good] = self.counts[node];
+            if maximal_before.saturating_mul(minimal_after) == good {
+                if cuts.is_empty() {
+                    cuts.push(0);
+                }
+                cuts.push(index + 1);
+            }
+        }
+        if cuts.is_empty() {
+            return None;
+        }
+        cuts.push(nodes.len());
+        Some(cuts)
+    }
+
+    /// For a set `nodes` (in topological order) whose series counts are in
+    /// [`Planner::counts`], split into the components `grouped`/`bounds`: makes the counts of
+    /// every component's nodes that component's own, and says whether it did. No edge joins two
+    /// components, so each count of the set is the sum of the components' counts at the same
+    /// position: all components but the largest are swept (as they would be when planned), and
+    /// the largest one's counts are what is left. This costs a pass over the set instead of a
+    /// sweep of the largest component, which in a deep decomposition that sheds a few nodes per
+    /// level is most of the set at every level.
+    fn counts_of_components(&mut self, nodes: &[usize], grouped: &[usize], bounds: &[usize]) -> bool {
+        let Some((largest, size)) = bounds
+            .windows(2)
+            .map(|range| range[1] - range[0])
+            .enumerate()
+            .max_by_key(|&(index, size)| (size, std::cmp::Reverse(index)))
+        else {
+            return false;
+        };
+        if size < COUNTED_COMPONENT_MIN {
+            return false;
+        }
+        let graph = self.graph;
+        // Per component but the largest: its counts at the current position of the walk below,
+        // starting before its first node (nothing before, its minimal nodes after).
+        let mut current: Vec<[u64; 3]> = vec![[0; 3]; bounds.len() - 1];
+        let mut others = [0u64; 3];
+        for (index, range) in bounds.windows(2).enumerate() {
+            let component = &grouped[range[0]..range[1]];
+            for &node in component {
+                self.component_of[node] = index;
+            }
+            if index == largest {
+                continue;
+            }
+            let minimal = match *component {
+                // Planned without a sweep (see `solve_pair`): counted here.
+                [node] => {
+                    self.counts[node] = [1, 0, 0];
+                    1
+                }
+                [first, second] => {
+                    let linked = graph.succs(first).binary_search(&second).is_ok();
+                    let linked = u64::from(linked);
+                    self.counts[first] = [1, 2 - linked, linked];
+                    self.counts[second] = [2 - linked, 0, 0];
+                    2 - linked
+                }
+                _ => {
+                    let stamp = self.enter(component);
+                    let minimal = component
+                        .iter()
+                        .filter(|&&node| {
+                            graph.preds(node).iter().all(|&pred| self.member[pred] != stamp)
+                        })
+                        .count() as u64;
+                    // Records the component's own counts after each of its nodes.
+                    self.series_blocks(component);
+                    minimal
+                }
+            };
+            current[index] = [0, minimal, 0];
+            others[1] += minimal;
+        }
+        self.charge(nodes.len() as u64);
+        for &node in nodes {
+            let component = self.component_of[node];
+            if component == largest {
+                let counts = &mut self.counts[node];
+                for index in 0..3 {
+                    counts[index] -= others[index];
+                }
+            } else {
+                let after = self.counts[node];
+                for index in 0..3 {
+                    others[index] = others[index] - current[component][index] + after[index];
+                }
+                current[component] = after;
+            }
+        }
+        true
     }
 
     /// Plans a prime block: connected, at least two nodes, no series cut. Some order must be
