@@ -20,8 +20,10 @@
 //!    all such cuts, without computing the transitive reduction). Sets alternate between the two
 //!    splits. Where the DAG's order is series-parallel this recovers it exactly: no false
 //!    barriers, makespan equal to the critical path. The components of a series block are
-//!    searched from its boundary with the other blocks when those are small, so a deeply nested
-//!    set that sheds a few nodes per level is not searched whole at every level.
+//!    searched from its boundary with the other blocks when those are small, and the series cuts
+//!    of a block, or of the largest component of one, are read from counts carried down from the
+//!    sweep of its parent (see [`Planner::counts`]), so a deeply nested set that sheds a few nodes
+//!    per level is neither searched nor swept whole at every level.
 //! 2. **Prime blocks.** A connected set of two or more nodes with no series cut is not
 //!    series-parallel: some order has to be added, and the plan of such a block is a sequence
 //!    whose first step is a downset of it. Blocks of at most [`EXACT_MAX`] nodes are solved
@@ -150,6 +152,16 @@ pub fn plan(input: &PlanInput) -> Result<Plan, PlanError> {
 
 /// [`plan`] with at most `spare_threads` extra threads; the result does not depend on it.
 fn plan_with_threads(input: &PlanInput, spare_threads: usize) -> Result<Plan, PlanError> {
+    plan_with(input, spare_threads, true)
+}
+
+/// [`plan_with_threads`], carrying series counts down the decomposition or not (tests compare
+/// both: carrying them only saves sweeps).
+fn plan_with(
+    input: &PlanInput,
+    spare_threads: usize,
+    carry_counts: bool,
+) -> Result<Plan, PlanError> {
     let nodes = input.weights.len();
     if let Some(&edge) = input
         .edges
@@ -169,6 +181,7 @@ fn plan_with_threads(input: &PlanInput, spare_threads: usize) -> Result<Plan, Pl
     }
     let spare_threads = AtomicUsize::new(spare_threads);
     let mut planner = Planner::new(&graph, &input.weights, &spare_threads);
+    planner.carry_counts = carry_counts;
     let all = graph.topo.clone();
     let waves_span = planner.waves(&all).0;
     let found = planner.solve(&all, Known::Nothing, 0, ROOT_EFFORT);
@@ -629,6 +642,9 @@ struct Planner<'a> {
     /// ([`Planner::counts_of_components`]), so a deep decomposition does not sweep its big set
     /// again at every level.
     counts: Vec<[u64; 3]>,
+    /// Whether [`Planner::counts`] is carried down at all (always, but in a test that shows it
+    /// changes no plan).
+    carry_counts: bool,
     /// Scratch per node: the component of a set holding the node, for
     /// [`Planner::counts_of_components`].
     component_of: Vec<usize>,
@@ -667,6 +683,7 @@ impl<'a> Planner<'a> {
             finish: vec![0; nodes],
             tail: vec![0; nodes],
             counts: vec![[0; 3]; nodes],
+            carry_counts: true,
             component_of: vec![0; nodes],
             budget: BUDGET_BASE.saturating_add(elements.saturating_mul(BUDGET_PER_ELEMENT)),
             search_budget: SEARCH_BUDGET_BASE
@@ -721,6 +738,7 @@ impl<'a> Planner<'a> {
         depth: usize,
         effort: Effort,
     ) -> Part {
+        let counted = counted && self.carry_counts;
         if nodes.len() == 1 {
             let node = nodes[0];
             return Part {
@@ -1326,9 +1344,10 @@ impl<'a> Planner<'a> {
         let search_share = self.search_budget / 2;
         self.search_budget -= search_share;
         let (graph, weights, spare_threads) = (self.graph, self.weights, self.spare_threads);
-        let nesting = self.nesting;
+        let (nesting, carry_counts) = (self.nesting, self.carry_counts);
         let plan_staged = move || {
             let mut planner = Planner::new(graph, weights, spare_threads);
+            planner.carry_counts = carry_counts;
             planner.budget = budget;
             planner.search_budget = search_share;
             planner.nesting = nesting;
@@ -1360,10 +1379,11 @@ impl<'a> Planner<'a> {
         self.budget -= budget_share;
         self.search_budget -= search_share;
         let side = Side::new(self, after);
-        let nesting = self.nesting;
+        let (nesting, carry_counts) = (self.nesting, self.carry_counts);
         let spare_threads = self.spare_threads;
         let plan_after = move || {
             let mut planner = Planner::new(&side.graph, &side.weights, spare_threads);
+            planner.carry_counts = carry_counts;
             planner.budget = budget_share;
             planner.search_budget = search_share;
             planner.nesting = nesting;
@@ -2231,6 +2251,68 @@ mod tests {
             }
         }
         input(&weights, &edges)
+    }
+
+    /// A long chain fed by a hub (read by every other link) and by independent sources, each
+    /// read by one link: the shape of a generated workflow whose jq tasks read only the
+    /// workflow's input. The decomposition is nested as deep as it goes, shedding one source per
+    /// level.
+    fn fed_chain(nodes: usize) -> PlanInput {
+        let mut edges = Vec::new();
+        let mut previous = 0;
+        for node in 1..nodes {
+            if node % 8 == 5 && node + 1 < nodes {
+                edges.push((node, node + 1));
+                continue;
+            }
+            edges.push((previous, node));
+            if node % 2 == 0 {
+                edges.push((0, node));
+            }
+            previous = node;
+        }
+        input(&vec![1; nodes], &edges)
+    }
+
+    #[test]
+    fn carried_series_counts_change_no_plan() {
+        let mut inputs = vec![
+            fed_chain(3_000),
+            fed_chain(200),
+            layered_random_dag(2_000, 40),
+            layered_random_dag(300, 7),
+        ];
+        // Nested series-parallel graphs with a few extra edges: blocks and components at every
+        // depth.
+        let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+        for nodes in [50, 400, 1_500] {
+            let mut edges = Vec::new();
+            for to in 1..nodes {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                let from = to - 1 - (state as usize) % to.min(12);
+                edges.push((from, to));
+                if state % 5 == 0 {
+                    edges.push(((state as usize >> 8) % to, to));
+                }
+            }
+            inputs.push(input(&vec![2; nodes], &edges));
+        }
+        for input in &inputs {
+            let carried = plan_with(input, 0, true).expect("plans");
+            let swept = plan_with(input, 0, false).expect("plans");
+            let nodes = input.weights.len();
+            // Not `assert_eq!`: a failure would print two plans of thousands of tasks.
+            assert!(carried == swept, "{nodes} nodes: carrying counts changes the plan");
+            assert_eq!(validate(&carried, input), Ok(()));
+        }
+        let chain = fed_chain(3_000);
+        let plan = plan_with(&chain, 0, true).expect("plans");
+        assert_eq!(
+            makespan(&plan, &chain.weights),
+            critical_path(&chain.weights, &chain.edges)
+        );
     }
 
     #[test]
