@@ -22,7 +22,7 @@
 //!    barriers, makespan equal to the critical path. The components of a series block are
 //!    searched from its boundary with the other blocks when those are small, and the series cuts
 //!    of a block, or of the largest component of one, are read from counts carried down from the
-//!    sweep of its parent (see [`Planner::counts`]), so a deeply nested set that sheds a few nodes
+//!    sweep of its parent (see `Planner::counts`), so a deeply nested set that sheds a few nodes
 //!    per level is neither searched nor swept whole at every level.
 //! 2. **Prime blocks.** A connected set of two or more nodes with no series cut is not
 //!    series-parallel: some order has to be added, and the plan of such a block is a sequence
