@@ -1721,9 +1721,10 @@ fn sorted_by_key(keys: Vec<u64>) -> Vec<(u64, usize)> {
 }
 
 /// Runs `other` on another thread and `here` on this one, at once, when one of
-/// `spare_threads` is free (and gives it back after); otherwise `here`, then `other`, on this
-/// thread. Callers give the two closures planners and budgets of their own, so the results do
-/// not depend on which happened.
+/// `spare_threads` is free; otherwise `here`, then `other`, on this thread. The thread is given
+/// back as soon as `other` is done, so that what is left of `here` (the larger side, usually)
+/// can use it. Callers give the two closures planners and budgets of their own, so the results
+/// do not depend on which happened.
 fn at_once_if_free<Other: Send, Here>(
     spare_threads: &AtomicUsize,
     other: impl FnOnce() -> Other + Send,
@@ -1735,9 +1736,12 @@ fn at_once_if_free<Other: Send, Here>(
         })
         .is_ok();
     if took_thread {
-        let both = crate::threads::join(other, here);
-        spare_threads.fetch_add(1, Ordering::AcqRel);
-        both
+        let other = move || {
+            let done = other();
+            spare_threads.fetch_add(1, Ordering::AcqRel);
+            done
+        };
+        crate::threads::join(other, here)
     } else {
         let here = here();
         (other(), here)
