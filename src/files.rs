@@ -247,13 +247,14 @@ pub enum Durability {
 /// than comparing it (the kernel frees the old file's pages during the rename).
 pub fn holds(path: &Path, contents: &[u8]) -> bool {
     use std::io::Read;
-    let Ok(mut file) = fs::File::open(path) else {
-        return false;
-    };
-    match file.metadata() {
+    // Only regular files are opened: opening a named pipe would wait for a writer.
+    match fs::metadata(path) {
         Ok(metadata) if metadata.is_file() && metadata.len() == contents.len() as u64 => {}
         _ => return false,
     }
+    let Ok(mut file) = fs::File::open(path) else {
+        return false;
+    };
     let mut buffer = vec![0u8; 256 * 1024];
     let mut compared = 0;
     loop {
