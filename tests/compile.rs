@@ -179,7 +179,10 @@ fn outputs_that_did_not_change_are_left_alone() {
     let third = compile();
     assert!(third.contains("(2 files unchanged)"), "{third}");
     assert_ne!(inode("greet_user.json"), before[0]);
-    assert_eq!(read_json(&out.join("greet_user.json"))["description"], "Says hello");
+    assert_eq!(
+        read_json(&out.join("greet_user.json"))["description"],
+        "Says hello"
+    );
     assert_eq!(inode("nightly_greetings.json"), before[1]);
     assert_eq!(inode("taskdefs.json"), before[2]);
     assert_eq!(listing(&out).map(|names| names.len()), Some(3));

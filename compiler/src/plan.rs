@@ -767,8 +767,14 @@ impl<'a> Planner<'a> {
             let mut branches = Vec::with_capacity(bounds.len() - 1);
             for range in bounds.windows(2) {
                 let component = &grouped[range[0]..range[1]];
-                let part =
-                    self.solve_within(component, Known::Connected, [&[], &[]], counted, depth + 1, effort);
+                let part = self.solve_within(
+                    component,
+                    Known::Connected,
+                    [&[], &[]],
+                    counted,
+                    depth + 1,
+                    effort,
+                );
                 span = span.max(part.span);
                 branches.push(part.plan);
             }
@@ -1169,7 +1175,12 @@ impl<'a> Planner<'a> {
     /// the largest one's counts are what is left. This costs a pass over the set instead of a
     /// sweep of the largest component, which in a deep decomposition that sheds a few nodes per
     /// level is most of the set at every level.
-    fn counts_of_components(&mut self, nodes: &[usize], grouped: &[usize], bounds: &[usize]) -> bool {
+    fn counts_of_components(
+        &mut self,
+        nodes: &[usize],
+        grouped: &[usize],
+        bounds: &[usize],
+    ) -> bool {
         let Some((largest, size)) = bounds
             .windows(2)
             .map(|range| range[1] - range[0])
@@ -1212,7 +1223,10 @@ impl<'a> Planner<'a> {
                     let minimal = component
                         .iter()
                         .filter(|&&node| {
-                            graph.preds(node).iter().all(|&pred| self.member[pred] != stamp)
+                            graph
+                                .preds(node)
+                                .iter()
+                                .all(|&pred| self.member[pred] != stamp)
                         })
                         .count() as u64;
                     // Records the component's own counts after each of its nodes.
@@ -2297,7 +2311,7 @@ mod tests {
                 state ^= state << 17;
                 let from = to - 1 - (state as usize) % to.min(12);
                 edges.push((from, to));
-                if state % 5 == 0 {
+                if state.is_multiple_of(5) {
                     edges.push(((state as usize >> 8) % to, to));
                 }
             }
@@ -2308,7 +2322,10 @@ mod tests {
             let swept = plan_with(input, 0, false).expect("plans");
             let nodes = input.weights.len();
             // Not `assert_eq!`: a failure would print two plans of thousands of tasks.
-            assert!(carried == swept, "{nodes} nodes: carrying counts changes the plan");
+            assert!(
+                carried == swept,
+                "{nodes} nodes: carrying counts changes the plan"
+            );
             assert_eq!(validate(&carried, input), Ok(()));
         }
         let chain = fed_chain(3_000);
