@@ -1211,11 +1211,12 @@ impl<'a> Planner<'a> {
                     self.counts[node] = [1, 0, 0];
                     1
                 }
-                // Connected, so `first → second`.
                 [first, second] => {
-                    self.counts[first] = [1, 1, 1];
-                    self.counts[second] = [1, 0, 0];
-                    1
+                    let linked = graph.succs(first).binary_search(&second).is_ok();
+                    let linked = u64::from(linked);
+                    self.counts[first] = [1, 2 - linked, linked];
+                    self.counts[second] = [2 - linked, 0, 0];
+                    2 - linked
                 }
                 _ => {
                     let stamp = self.enter(component);
