@@ -46,6 +46,17 @@ function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+/** Polls `condition` every 10 ms until it holds, failing after ten seconds. */
+async function waitUntil(condition: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!condition()) {
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 interface LoggedMessage {
   readonly argv?: string[];
   readonly cwd?: string;
@@ -90,11 +101,16 @@ test("starts wfc lsp from PATH, syncs the open workflow, shows diagnostics, shut
   assert.equal(diagnostics[0].message, "`firmware.output` has no field `artifcat`");
   assert.equal(diagnostics[0].range.end.character, 8);
 
-  const log: LoggedMessage[] = fs
-    .readFileSync(logFile, "utf8")
-    .trim()
-    .split("\n")
-    .map((line) => JSON.parse(line));
+  // `exit` is a notification: deactivate resolves once it is sent, not once the server has read it.
+  const readLog = (): LoggedMessage[] =>
+    fs
+      .readFileSync(logFile, "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+  await waitUntil(() => readLog().some((message) => message.method === "exit"), "the server to receive exit");
+  const log = readLog();
+  fs.rmSync(scratch, { recursive: true, force: true });
   assert.deepEqual(log[0], { argv: ["lsp", "--fake-flag"], cwd: exampleFolder });
   assert.deepEqual(
     log.slice(1).map((message) => message.method),

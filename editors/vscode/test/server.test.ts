@@ -1,15 +1,20 @@
 // Finding the server: the setting's forms (bare name on PATH, relative and absolute paths, Windows
 // extensions) against real files in a temporary directory.
 
-import { test } from "node:test";
+import { after, test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { isWfcFileName, resolveServerCommand } from "../src/server";
 
+const temporaryDirectories: string[] = [];
+after(() => temporaryDirectories.forEach((directory) => fs.rmSync(directory, { recursive: true, force: true })));
+
 function temporaryDirectory(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), "wfc-vscode-test-"));
+  const directory = fs.mkdtempSync(path.join(os.tmpdir(), "wfc-vscode-test-"));
+  temporaryDirectories.push(directory);
+  return directory;
 }
 
 function writeExecutable(file: string): string {
