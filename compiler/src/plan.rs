@@ -39,18 +39,19 @@
 //!      only take balanced splits). Blocks of up to a few hundred nodes try the three best
 //!      splits and keep the fastest result.
 //!
-//!    Blocks of the decomposition with thousands of nodes compute the two encodings at once,
-//!    on two threads when one is free; the sides of large cuts are planned likewise. The
-//!    budgets of the two are fixed before either starts, so the plan does not depend on the
-//!    number of threads.
+//!    Neither encoding is planned further than it can matter: the cut goes first, and the
+//!    staged encoding stops as soon as its stages so far plus the heaviest path left exceed
+//!    the cut's makespan; a candidate cut whose two critical paths already exceed the fastest
+//!    one so far is not planned. Both sides of a large cut are planned at once, on two threads
+//!    when one is free; their budgets are fixed before either starts, so the plan does not
+//!    depend on the number of threads.
 //! 3. **Never worse than waves.** The result is compared with plain level waves of the whole DAG
 //!    ([`level_waves`]) and the faster one is kept.
 //!
 //! Ties keep the author's order: parallel branches are ordered by their smallest node.
 //!
 //! Work is bounded. The exact decomposition is linear per level of nesting; the search over
-//! prime blocks runs within a budget proportional to the size of the graph (at most about twice
-//! that, as both encodings of a large block start from the budget left), and below a recursion
+//! prime blocks runs within a budget proportional to the size of the graph, and below a recursion
 //! depth limit, after which remaining prime blocks are encoded as level waves.
 //! Typical sparse DAGs of 100,000 nodes plan in well under a second (docs/benchmarks.md).
 
@@ -139,10 +140,8 @@ const BUDGET_BASE: u64 = 4_000_000;
 /// structure where that is series-parallel and otherwise adding as little waiting as the
 /// heuristics find, never slower than [`level_waves`]. Deterministic.
 pub fn plan(input: &PlanInput) -> Result<Plan, PlanError> {
-    // Only a prime block of at least `ENCODINGS_AT_ONCE_MIN` nodes, or a cut with two sides of
-    // at least `INDEPENDENT_SIDE_MIN` nodes, uses a thread.
-    let smallest_threaded = ENCODINGS_AT_ONCE_MIN.min(2 * INDEPENDENT_SIDE_MIN);
-    let spare_threads = if input.weights.len() < smallest_threaded {
+    // Only a cut with two sides of at least `INDEPENDENT_SIDE_MIN` nodes uses a thread.
+    let spare_threads = if input.weights.len() < 2 * INDEPENDENT_SIDE_MIN {
         0
     } else {
         crate::threads::available() - 1
@@ -564,28 +563,13 @@ struct Effort {
     horizon: usize,
     /// Blocks of at most this many nodes are solved exactly.
     exact: usize,
-    /// Blocks of at least [`ENCODINGS_AT_ONCE_MIN`] nodes compute their two encodings at once
-    /// ([`Planner::encodings_at_once`]). Only for blocks of the exact decomposition itself,
-    /// which are disjoint: blocks inside an encoding never do, so the budgets that both
-    /// encodings start from are never doubled again inside them.
-    encodings_at_once: bool,
 }
 
 /// Prime blocks found by the exact decomposition itself.
 const ROOT_EFFORT: Effort = Effort {
     horizon: 3,
     exact: EXACT_MAX,
-    encodings_at_once: true,
 };
-
-/// Prime blocks of the exact decomposition of at least this many nodes compute the staged and
-/// the cut encoding at once ([`Planner::encodings_at_once`]), on two threads when one is free.
-/// The staged encoding of such a block takes milliseconds (about 2 µs per node), against some
-/// 0.1 ms per 10,000 nodes of the graph to start a thread and a planner (whose scratch arrays
-/// span the graph). The budgets differ from computing the encodings one after the other, and so
-/// may the plans: hence above 1,000 nodes, so that graphs of up to 1,000 nodes, whose plan
-/// quality docs/benchmarks.md records, keep their plans.
-const ENCODINGS_AT_ONCE_MIN: usize = 2_000;
 
 /// Blocks inside a stage of the staged encoding are solved exactly up to this size only: there
 /// are many of them, and each is one of several alternatives.
@@ -1274,15 +1258,14 @@ impl<'a> Planner<'a> {
         if horizon < 2 {
             return self.staged(nodes, depth, horizon);
         }
-        let (staged, cut) = if effort.encodings_at_once && size >= ENCODINGS_AT_ONCE_MIN {
-            self.encodings_at_once(nodes, depth, horizon, effort)
-        } else {
-            let staged = self.staged(nodes, depth, horizon);
-            (staged, self.cut_encoding(nodes, depth, horizon, effort))
+        // The cut first: the staged encoding, which wins ties, then stops as soon as it
+        // cannot beat the cut.
+        let Some(cut) = self.cut_encoding(nodes, depth, horizon, effort) else {
+            return self.staged(nodes, depth, horizon);
         };
-        match cut {
-            Some(cut) if cut.span < staged.span => cut,
-            _ => staged,
+        match self.staged_within(nodes, depth, horizon, cut.span) {
+            Some(staged) if staged.span <= cut.span => staged,
+            _ => cut,
         }
     }
 
@@ -1310,10 +1293,14 @@ impl<'a> Planner<'a> {
         let after_cut = Effort {
             horizon: horizon.min(HORIZON_AFTER_CUT),
             exact: effort.exact,
-            encodings_at_once: false,
         };
         let mut fastest: Option<Part> = None;
-        for (before, after) in cuts {
+        for (bound, before, after) in cuts {
+            // The sides' critical paths bound the result from below: a cut that cannot beat
+            // the fastest so far is not planned.
+            if fastest.as_ref().is_some_and(|part| bound >= part.span) {
+                continue;
+            }
             let (first, second) = if !searching
                 && before.len() >= INDEPENDENT_SIDE_MIN
                 && after.len() >= INDEPENDENT_SIDE_MIN
@@ -1334,48 +1321,6 @@ impl<'a> Planner<'a> {
         }
         self.nesting -= usize::from(searching);
         fastest
-    }
-
-    /// The staged and the cut encoding of a large prime block of the exact decomposition, at
-    /// once when a thread is free: the staged one by a planner of its own over the same graph
-    /// (its nodes keep their numbers, so nothing is re-indexed), the cut one by this planner.
-    ///
-    /// Both start from the work budget the block started with, and the block is charged for
-    /// what both used: splitting it starves the cut, whose sides split their share again (given
-    /// half of the budgets, the plan of a generated 10,000-task DAG ran 11% longer). Only
-    /// blocks of the exact decomposition do this, and they are disjoint, so the work of a whole
-    /// [`plan`] stays within about twice its budget. The search budget, which only decides how
-    /// long small blocks keep trying several cuts, is split in half. Nothing depends on whether
-    /// the thread was free, so neither does the plan.
-    fn encodings_at_once(
-        &mut self,
-        nodes: &[usize],
-        depth: usize,
-        horizon: usize,
-        effort: Effort,
-    ) -> (Part, Option<Part>) {
-        let budget = self.budget;
-        let search_share = self.search_budget / 2;
-        self.search_budget -= search_share;
-        let (graph, weights, spare_threads) = (self.graph, self.weights, self.spare_threads);
-        let (nesting, carry_counts) = (self.nesting, self.carry_counts);
-        let plan_staged = move || {
-            let mut planner = Planner::new(graph, weights, spare_threads);
-            planner.carry_counts = carry_counts;
-            planner.budget = budget;
-            planner.search_budget = search_share;
-            planner.nesting = nesting;
-            let part = planner.staged(nodes, depth, horizon);
-            let work = budget.saturating_sub(planner.budget);
-            (part, work, planner.search_budget)
-        };
-        let ((staged, staged_work, search_left), cut) =
-            at_once_if_free(spare_threads, plan_staged, || {
-                self.cut_encoding(nodes, depth, horizon, effort)
-            });
-        self.budget = self.budget.saturating_sub(staged_work);
-        self.search_budget = self.search_budget.saturating_add(search_left);
-        (staged, cut)
     }
 
     /// Plans both sides of a large cut: `after` on a re-indexed copy of its subgraph with half
@@ -1424,12 +1369,38 @@ impl<'a> Planner<'a> {
     /// parallel branches instead of waiting for each other level by level. Horizon 1 gives plain
     /// level waves, which are therefore never beaten by the result.
     fn staged(&mut self, nodes: &[usize], depth: usize, horizon: usize) -> Part {
+        self.staged_within(nodes, depth, horizon, u64::MAX)
+            .expect("no ceiling, no stop")
+    }
+
+    /// [`Planner::staged`], giving up (`None`) once its makespan is sure to exceed `ceiling`.
+    fn staged_within(
+        &mut self,
+        nodes: &[usize],
+        depth: usize,
+        horizon: usize,
+        ceiling: u64,
+    ) -> Option<Part> {
         let (_, levels) = self.waves(nodes);
         let mut buckets: Vec<Vec<usize>> = vec![Vec::new(); levels];
         for &node in nodes {
             buckets[self.first[node]].push(node);
         }
         let horizon = horizon.max(1);
+        // rest[level]: the heaviest path from a node of the level, a lower bound of whatever
+        // runs from that level on.
+        let mut rest = vec![0u64; levels + 1];
+        if ceiling != u64::MAX {
+            let stamp = self.stamp;
+            self.times(nodes, stamp);
+            for (level, bucket) in buckets.iter().enumerate() {
+                rest[level] = bucket
+                    .iter()
+                    .map(|&node| self.tail[node])
+                    .max()
+                    .unwrap_or(0);
+            }
+        }
         // best[end]: makespan of levels 0..end; choice[end]: where its last stage starts;
         // parts[end][length - 2]: the plan of stage end - length..end (one level: a wave, built
         // when chosen).
@@ -1452,7 +1423,6 @@ impl<'a> Planner<'a> {
                 let effort = Effort {
                     horizon: length - 1,
                     exact: EXACT_MAX_IN_SEARCH,
-                    encodings_at_once: false,
                 };
                 let part = self.solve(&stage, Known::Nothing, depth + 1, effort);
                 let total = best[start].saturating_add(part.span);
@@ -1463,6 +1433,16 @@ impl<'a> Planner<'a> {
                 row.push(Some(part));
             }
             parts.push(row);
+            // Stages span at most `horizon` levels, so the plan has a stage boundary among the
+            // last `horizon` positions up to `end`; from the best boundary, the rest takes at
+            // least the heaviest path from its level.
+            let least = (end.saturating_sub(horizon - 1)..=end)
+                .map(|boundary| best[boundary].saturating_add(rest[boundary]))
+                .min()
+                .unwrap_or(0);
+            if least > ceiling {
+                return None;
+            }
         }
         let mut stages = Vec::new();
         let mut end = levels;
@@ -1480,10 +1460,10 @@ impl<'a> Planner<'a> {
             end = start;
         }
         stages.reverse();
-        Part {
+        Some(Part {
             plan: Plan::Sequence(stages),
             span: best[levels],
-        }
+        })
     }
 
     /// Earliest finish (`finish`) and tail (`tail`: weight of the heaviest path starting at the
@@ -1520,8 +1500,8 @@ impl<'a> Planner<'a> {
     /// bound on the former, the largest downset meeting it is best, so prefixes of the nodes
     /// ordered by earliest finish contain an optimal cut. Prefixes by decreasing tail are tried
     /// too (same optimum, smaller first parts). Large blocks only take balanced cuts; ties go
-    /// to the most balanced cut.
-    fn best_cuts(&mut self, nodes: &[usize], count: usize) -> Vec<(Vec<usize>, Vec<usize>)> {
+    /// to the most balanced cut. Each split comes with its bound.
+    fn best_cuts(&mut self, nodes: &[usize], count: usize) -> Vec<(u64, Vec<usize>, Vec<usize>)> {
         let stamp = self.enter(nodes);
         self.times(nodes, stamp);
         let size = nodes.len();
@@ -1572,7 +1552,7 @@ impl<'a> Planner<'a> {
             }
         }
         let mut cuts = Vec::with_capacity(count);
-        for &(_, _, length, which) in &candidates {
+        for &(bound, _, length, which) in &candidates {
             let order = if which == 0 { &by_finish } else { &by_tail };
             let stamp = self.enter(nodes);
             for &(_, index) in &order[..length] {
@@ -1586,7 +1566,7 @@ impl<'a> Planner<'a> {
                     after.push(node);
                 }
             }
-            cuts.push((before, after));
+            cuts.push((bound, before, after));
         }
         cuts
     }
@@ -2338,11 +2318,10 @@ mod tests {
 
     #[test]
     fn threads_do_not_change_the_plan() {
-        // 12,000 nodes: the prime block computes its staged and cut encodings at once, and the
-        // cut's sides are planned independently. Just above `ENCODINGS_AT_ONCE_MIN`: only the
-        // encodings at once. One spare thread goes to the staged encoding, leaving none for the
-        // sides; three leave some.
-        for (nodes, width) in [(12_000, 60), (ENCODINGS_AT_ONCE_MIN + 100, 30)] {
+        // 12,000 nodes: the sides of cuts at several levels are planned independently, so one
+        // spare thread is sometimes busy when another pair of sides could use it, and three
+        // are not. Just above twice `INDEPENDENT_SIDE_MIN`: at most one such cut.
+        for (nodes, width) in [(12_000, 60), (2 * INDEPENDENT_SIDE_MIN + 100, 30)] {
             let input = layered_random_dag(nodes, width);
             let alone = plan_with_threads(&input, 0).expect("plans");
             for spare_threads in [1, 3] {
