@@ -2273,6 +2273,44 @@ mod tests {
     }
 
     #[test]
+    fn staged_encoding_stops_only_when_it_cannot_win() {
+        for (nodes, width) in [(60, 4), (200, 9), (500, 25)] {
+            let input = layered_random_dag(nodes, width);
+            let graph = Graph::new(nodes, &input.edges);
+            let spare_threads = AtomicUsize::new(0);
+            let staged = |ceiling: u64| {
+                let mut planner = Planner::new(&graph, &input.weights, &spare_threads);
+                planner.staged_within(&graph.topo, 0, 3, ceiling)
+            };
+            let whole = staged(u64::MAX).expect("no ceiling, no stop");
+            for ceiling in [
+                whole.span / 2,
+                whole.span - 1,
+                whole.span,
+                whole.span + 1,
+                2 * whole.span,
+            ] {
+                match staged(ceiling) {
+                    None => assert!(
+                        whole.span > ceiling,
+                        "{nodes} nodes: stopped under {ceiling}, but the plan takes {}",
+                        whole.span
+                    ),
+                    // Not stopped: the same plan as without a ceiling.
+                    Some(part) => {
+                        assert_eq!((part.span, &part.plan), (whole.span, &whole.plan));
+                    }
+                }
+            }
+            // Below the critical path it stops at the first level.
+            assert!(
+                staged(whole.span / 2).is_none(),
+                "{nodes} nodes: never stops"
+            );
+        }
+    }
+
+    #[test]
     fn carried_series_counts_change_no_plan() {
         let mut inputs = vec![
             fed_chain(3_000),
