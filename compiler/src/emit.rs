@@ -767,8 +767,14 @@ struct Emitted {
 }
 
 fn emit_workflow(checked: &CheckedWorkflow) -> Emitted {
+    emit_workflow_with_threads(checked, crate::threads::available())
+}
+
+/// [`emit_workflow`] on at most `threads` threads; the result does not depend on it.
+fn emit_workflow_with_threads(checked: &CheckedWorkflow, threads: usize) -> Emitted {
     let workflow = checked.workflow;
     let mut emitter = Emitter::new(checked);
+    emitter.threads = threads;
     let compensation_name = compensated_tasks(workflow).next().map(|_| {
         compensation_workflow_name(
             workflow
@@ -2401,6 +2407,82 @@ mod tests {
             "${workflow.input.${state.output.result.charge.output.key}}"
         );
         assert_eq!(read.into_iter().collect::<Vec<_>>(), ["charge"]);
+    }
+
+    /// Forks whose branches end with leaf tasks, raw SWITCH tasks and compiled switches (which
+    /// get a NOOP), in a workflow large enough for the leaf tasks to be emitted ahead on
+    /// another thread: the definition must be the one a single thread emits.
+    #[test]
+    fn large_workflows_are_emitted_the_same_on_any_number_of_threads() {
+        use crate::project::{InputFile, NoLoader, analyze};
+        let mut workflow = String::from(
+            "workflow: wide\nowner: a@example.com\nimports: [w.workers.yaml]\ntasks:\n",
+        );
+        for group in 0..300 {
+            let source = format!("g{group}_source");
+            workflow.push_str(&format!(
+                "  {source}:\n    worker: step\n    input: {{n: 1}}\n"
+            ));
+            workflow.push_str(&format!(
+                "  g{group}_leaf:\n    worker: step\n    input: {{n: \"${{{source}.output.n}}\"}}\n"
+            ));
+            workflow.push_str(&format!(
+                "  g{group}_raw:\n    raw:\n      type: SWITCH\n      evaluatorType: value-param\n      \
+                 expression: x\n      decisionCases: {{a: [{{name: g{group}_a, taskReferenceName: g{group}_a, \
+                 type: NOOP}}]}}\n      defaultCase: []\n    \
+                 input: {{x: \"${{{source}.output.n}}\"}}\n"
+            ));
+            workflow.push_str(&format!(
+                "  g{group}_switch:\n    switch: ${{{source}.output.n}}\n    cases:\n      \
+                 \"1\":\n        g{group}_case:\n          worker: step\n          input: {{n: 2}}\n"
+            ));
+        }
+        let files = vec![
+            InputFile {
+                path: "w.workers.yaml".into(),
+                text: "workers:\n  step:\n    input: {n: int}\n    output: {n: int}\n".into(),
+            },
+            InputFile {
+                path: "wide.wf.yaml".into(),
+                text: workflow,
+            },
+        ];
+        let analysis = analyze(files, &NoLoader, &crate::config::Config::default());
+        let errors: Vec<_> = analysis
+            .diagnostics
+            .iter()
+            .filter(|diagnostic| diagnostic.severity == crate::diagnostic::Severity::Error)
+            .collect();
+        assert!(errors.is_empty(), "{errors:#?}");
+        let (file, graph) = &analysis.graphs[0];
+        let index = analysis
+            .workflows
+            .iter()
+            .position(|workflow| workflow.file == *file)
+            .expect("the workflow");
+        let checked = CheckedWorkflow {
+            workflow: &analysis.workflows[index],
+            scope: &analysis.scopes[index],
+            graph,
+            sources: &analysis.sources,
+        };
+        assert!(checked.workflow.tasks.len() >= PARALLEL_EMIT_TASKS_MIN);
+        let alone = emit_workflow_with_threads(&checked, 1).definition;
+        let threaded = emit_workflow_with_threads(&checked, 2).definition;
+        // Not `assert_eq!`: a failure would print two definitions of a thousand tasks.
+        assert!(alone == threaded, "two threads emit another definition");
+        let text = to_json_text(&alone);
+        // A fork of the 300 groups, and one in each: the leaf, the raw SWITCH and the switch
+        // after the group's first task; both kinds of switch get a NOOP, whose reference the
+        // JOIN waits for.
+        assert_eq!(text.matches("\"FORK_JOIN\"").count(), 301);
+        assert_eq!(text.matches("\"type\": \"NOOP\"").count(), 300 + 600);
+        let join_on = "\"joinOn\": [\n              \"g7_leaf\",\n              \"g7_raw_end\",\n              \
+                       \"g7_switch_end\"\n            ]";
+        assert!(
+            text.contains(join_on),
+            "the JOIN of group 7 waits for other tasks"
+        );
     }
 
     #[test]
