@@ -18,7 +18,8 @@ use clap::Parser;
 use crate::cli::{Cli, Command};
 
 /// Analysis allocates many small nodes; glibc's allocator spent a third of `wfc check` in
-/// malloc/free, mimalloc a fraction of that (docs/benchmarks.md).
+/// malloc/free, mimalloc a fraction of that (docs/benchmarks.md). Version 2 of mimalloc (see the
+/// workspace `Cargo.toml`).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
