@@ -1392,7 +1392,7 @@ impl<'a> Planner<'a> {
         let mut rest = vec![0u64; levels + 1];
         if ceiling != u64::MAX {
             let stamp = self.stamp;
-            self.times(nodes, stamp);
+            self.tails(nodes, stamp);
             for (level, bucket) in buckets.iter().enumerate() {
                 rest[level] = bucket
                     .iter()
@@ -1481,6 +1481,14 @@ impl<'a> Planner<'a> {
             work += graph.preds(node).len() as u64;
             self.finish[node] = start.saturating_add(self.weight(node));
         }
+        self.charge(work);
+        self.tails(nodes, stamp);
+    }
+
+    /// The tails alone of [`Planner::times`].
+    fn tails(&mut self, nodes: &[usize], stamp: u32) {
+        let graph = self.graph;
+        let mut work = nodes.len() as u64;
         for &node in nodes.iter().rev() {
             let mut rest = 0;
             for &succ in graph.succs(node) {
@@ -1491,7 +1499,7 @@ impl<'a> Planner<'a> {
             work += graph.succs(node).len() as u64;
             self.tail[node] = rest.saturating_add(self.weight(node));
         }
-        self.charge(work + nodes.len() as u64);
+        self.charge(work);
     }
 
     /// Up to `count` downset/upset splits of a prime block, best first by the sum of the two
