@@ -241,34 +241,47 @@ pub enum Durability {
     Synced,
 }
 
-/// Whether the file at `path` holds exactly `contents` (read only when the sizes agree; `false`
-/// when it cannot be read). `wfc compile` leaves such outputs alone: their modification times
-/// stay, so build tools and watchers see nothing to redo, and replacing a large file costs more
-/// than comparing it (the kernel frees the old file's pages during the rename).
-pub fn holds(path: &Path, contents: &[u8]) -> bool {
+/// Whether the file at `path` holds exactly `pieces`, one after the other (read only when the
+/// sizes agree; `false` when it cannot be read). `wfc compile` leaves such outputs alone: their
+/// modification times stay, so build tools and watchers see nothing to redo, and replacing a
+/// large file costs more than comparing it (the kernel frees the old file's pages during the
+/// rename).
+pub fn holds(path: &Path, pieces: &[&[u8]]) -> bool {
     use std::io::Read;
+    let length: usize = pieces.iter().map(|piece| piece.len()).sum();
     // Only regular files are opened: opening a named pipe would wait for a writer.
     match fs::metadata(path) {
-        Ok(metadata) if metadata.is_file() && metadata.len() == contents.len() as u64 => {}
+        Ok(metadata) if metadata.is_file() && metadata.len() == length as u64 => {}
         _ => return false,
     }
     let Ok(mut file) = fs::File::open(path) else {
         return false;
     };
     let mut buffer = vec![0u8; 256 * 1024];
-    let mut compared = 0;
+    // What is left to compare: the rest of the current piece, then the pieces after it.
+    let mut rest: &[u8] = &[];
+    let mut next_pieces = pieces.iter();
     loop {
-        match file.read(&mut buffer) {
-            Ok(0) => return compared == contents.len(),
-            Ok(read) => {
-                let end = compared + read;
-                if end > contents.len() || buffer[..read] != contents[compared..end] {
-                    return false;
-                }
-                compared = end;
-            }
-            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+        let read = match file.read(&mut buffer) {
+            Ok(0) => return rest.is_empty() && next_pieces.all(|piece| piece.is_empty()),
+            Ok(read) => read,
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
             Err(_) => return false,
+        };
+        let mut read_part = &buffer[..read];
+        while !read_part.is_empty() {
+            while rest.is_empty() {
+                match next_pieces.next() {
+                    Some(piece) => rest = piece,
+                    None => return false,
+                }
+            }
+            let common = read_part.len().min(rest.len());
+            if read_part[..common] != rest[..common] {
+                return false;
+            }
+            read_part = &read_part[common..];
+            rest = &rest[common..];
         }
     }
 }
@@ -279,6 +292,16 @@ pub fn write_atomically(
     directory: &Path,
     name: &str,
     contents: &[u8],
+    durability: Durability,
+) -> io::Result<()> {
+    write_pieces_atomically(directory, name, &[contents], durability)
+}
+
+/// [`write_atomically`] of `pieces`, one after the other.
+pub fn write_pieces_atomically(
+    directory: &Path,
+    name: &str,
+    pieces: &[&[u8]],
     durability: Durability,
 ) -> io::Result<()> {
     let mut attempt = 0u32;
@@ -296,8 +319,14 @@ pub fn write_atomically(
             Err(error) => return Err(error),
         }
     };
-    let result = file
-        .write_all(contents)
+    // Many small pieces go out in large writes.
+    let mut writer = io::BufWriter::with_capacity(256 * 1024, &mut file);
+    let written = pieces
+        .iter()
+        .try_for_each(|piece| writer.write_all(piece))
+        .and_then(|()| writer.flush());
+    drop(writer);
+    let result = written
         .and_then(|()| match durability {
             Durability::Synced => file.sync_all(),
             Durability::Regenerable => Ok(()),
@@ -345,6 +374,33 @@ mod tests {
     fn describes_errors_without_os_codes() {
         let error = io::Error::from_raw_os_error(2);
         assert!(!describe(&error).contains("os error"));
+    }
+
+    #[test]
+    fn pieces_are_written_and_compared_as_one_text() -> io::Result<()> {
+        let directory = std::env::temp_dir().join(format!("wfc-pieces-{}", std::process::id()));
+        fs::create_dir_all(&directory)?;
+        let text: Vec<u8> = (0..600_000u32).map(|index| (index % 251) as u8).collect();
+        // Pieces around the comparison buffer's size, an empty one among them.
+        let pieces: Vec<&[u8]> = vec![&text[..5], &[], &text[5..300_000], &text[300_000..]];
+        write_pieces_atomically(&directory, "x.json", &pieces, Durability::Regenerable)?;
+        let path = directory.join("x.json");
+        let written = fs::read(&path)?;
+        let other_splits: Vec<&[u8]> = vec![&text[..262_144], &text[262_144..]];
+        let mut changed = text.clone();
+        changed[400_000] ^= 1;
+        let results = (
+            written == text,
+            holds(&path, &pieces),
+            holds(&path, &other_splits),
+            holds(&path, &[&text]),
+            holds(&path, &[&changed]),
+            holds(&path, &[&text[..599_999]]),
+            holds(&directory.join("missing.json"), &[&text]),
+        );
+        fs::remove_dir_all(&directory)?;
+        assert_eq!(results, (true, true, true, true, false, false, false));
+        Ok(())
     }
 
     #[test]

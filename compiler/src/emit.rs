@@ -1953,28 +1953,71 @@ pub fn to_json_text(value: &Value) -> String {
 /// [`to_json_text`] as UTF-8 bytes, ready to write. A large definition's task objects are
 /// written on several threads and spliced into the rest; the bytes are the same.
 pub fn to_json_bytes(value: &Value) -> Vec<u8> {
-    to_json_bytes_with_threads(value, crate::threads::available())
+    to_json_pieces(value).to_bytes()
+}
+
+/// [`to_json_bytes`] without splicing: the text as pieces to write one after the other, so
+/// that the text of a large definition is never copied into one buffer (`wfc compile` writes
+/// the pieces straight to the file).
+pub fn to_json_pieces(value: &Value) -> JsonText {
+    to_json_pieces_with_threads(value, crate::threads::available())
+}
+
+/// The JSON text of a value in pieces, borrowed from a few buffers ([`to_json_pieces`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsonText {
+    buffers: Vec<Vec<u8>>,
+    /// The pieces in order: a buffer and a range of it.
+    pieces: Vec<(usize, std::ops::Range<usize>)>,
+}
+
+impl JsonText {
+    /// The text of one buffer, in one piece.
+    fn whole(text: Vec<u8>) -> JsonText {
+        let length = text.len();
+        JsonText {
+            buffers: vec![text],
+            pieces: vec![(0, 0..length)],
+        }
+    }
+
+    /// The pieces, in order.
+    pub fn pieces(&self) -> Vec<&[u8]> {
+        self.pieces
+            .iter()
+            .map(|(buffer, range)| &self.buffers[*buffer][range.clone()])
+            .collect()
+    }
+
+    /// The whole text in one buffer.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.pieces().concat()
+    }
 }
 
 /// Values with at least this many units ([`is_unit`]) are written on several threads.
 const PARALLEL_JSON_UNITS_MIN: usize = 1_000;
 
+#[cfg(test)]
 fn to_json_bytes_with_threads(value: &Value, threads: usize) -> Vec<u8> {
-    let mut out = Vec::with_capacity(4096);
+    to_json_pieces_with_threads(value, threads).to_bytes()
+}
+
+fn to_json_pieces_with_threads(value: &Value, threads: usize) -> JsonText {
     let mut units = Vec::new();
     if threads > 1 {
         collect_units(value, 0, &mut units);
     }
     let written = if units.len() >= PARALLEL_JSON_UNITS_MIN {
-        write_with_units(&mut out, value, &units, threads)
+        write_with_units(value, &units, threads)
     } else {
-        write_json(&mut out, value, 0)
+        let mut out = Vec::with_capacity(4096);
+        write_json(&mut out, value, 0).map(|()| {
+            out.push(b'\n');
+            JsonText::whole(out)
+        })
     };
-    if written.is_err() {
-        return b"null\n".to_vec();
-    }
-    out.push(b'\n');
-    out
+    written.unwrap_or_else(|_| JsonText::whole(b"null\n".to_vec()))
 }
 
 /// Writes `value` as it appears `depth` containers deep.
@@ -2029,14 +2072,14 @@ fn collect_units<'value>(
     }
 }
 
-/// Writes `value` as [`write_json`] would: its `units` (from [`collect_units`]) in contiguous
-/// runs on `threads` threads, then the rest around them, splicing each unit's text in.
+/// Writes `value` as [`write_json`] would, with a final newline: its `units` (from
+/// [`collect_units`]) in contiguous runs on `threads` threads, then the rest around them into
+/// one more buffer, recording where each unit's text goes.
 fn write_with_units(
-    out: &mut Vec<u8>,
     value: &Value,
     units: &[(&Value, usize)],
     threads: usize,
-) -> serde_json::Result<()> {
+) -> serde_json::Result<JsonText> {
     let run_length = units.len().div_ceil(threads.max(1));
     let runs = crate::threads::map_scoped(
         units.chunks(run_length).collect(),
@@ -2050,27 +2093,49 @@ fn write_with_units(
             Ok((text, ends))
         },
     );
-    let mut texts: Vec<&[u8]> = Vec::with_capacity(units.len());
     let runs = runs.into_iter().collect::<serde_json::Result<Vec<_>>>()?;
-    let total: usize = runs.iter().map(|(text, _)| text.len()).sum();
-    for (text, ends) in &runs {
+    // Every unit as a piece of its run's buffer, in document order.
+    let mut texts: Vec<(usize, std::ops::Range<usize>)> = Vec::with_capacity(units.len());
+    for (run, (_, ends)) in runs.iter().enumerate() {
         let mut start = 0;
         for &end in ends {
-            texts.push(&text[start..end]);
+            texts.push((run, start..end));
             start = end;
         }
     }
-    out.reserve(total + total / 8);
+    // The rest goes to one more buffer; each unit ends the piece of it written so far.
+    let around_buffer = runs.len();
+    let mut pieces = Vec::with_capacity(2 * texts.len() + 1);
+    let mut around_start = 0;
     let mut texts = texts.into_iter();
-    write_around_units(out, value, 0, &mut texts)
+    let mut around = Vec::with_capacity(64 * units.len() + 4096);
+    write_around_units(
+        &mut around,
+        value,
+        0,
+        &mut |around: &mut Vec<u8>| match texts.next() {
+            Some(text) => {
+                pieces.push((around_buffer, around_start..around.len()));
+                pieces.push(text);
+                around_start = around.len();
+            }
+            None => around.extend_from_slice(b"null"),
+        },
+    )?;
+    around.push(b'\n');
+    pieces.push((around_buffer, around_start..around.len()));
+    pieces.retain(|(_, range)| !range.is_empty());
+    let mut buffers: Vec<Vec<u8>> = runs.into_iter().map(|(text, _)| text).collect();
+    buffers.push(around);
+    Ok(JsonText { buffers, pieces })
 }
 
 /// The part of [`write_with_units`] that writes everything but the units, in document order.
-fn write_around_units<'text>(
+fn write_around_units(
     out: &mut Vec<u8>,
     value: &Value,
     depth: usize,
-    units: &mut impl Iterator<Item = &'text [u8]>,
+    unit: &mut impl FnMut(&mut Vec<u8>),
 ) -> serde_json::Result<()> {
     let line = |out: &mut Vec<u8>, first: bool, depth: usize| {
         out.extend_from_slice(if first { b"\n" } else { b",\n" });
@@ -2087,7 +2152,7 @@ fn write_around_units<'text>(
                 line(out, index == 0, depth + 1).map_err(serde_json::Error::io)?;
                 serde_json::to_writer(&mut *out, key)?;
                 out.extend_from_slice(b": ");
-                write_around_units(out, value, depth + 1, units)?;
+                write_around_units(out, value, depth + 1, unit)?;
             }
             line(out, true, depth).map_err(serde_json::Error::io)?;
             out.push(b'}');
@@ -2097,9 +2162,9 @@ fn write_around_units<'text>(
             for (index, item) in items.iter().enumerate() {
                 line(out, index == 0, depth + 1).map_err(serde_json::Error::io)?;
                 if is_unit(item) {
-                    out.extend_from_slice(units.next().unwrap_or(b"null"));
+                    unit(out);
                 } else {
-                    write_around_units(out, item, depth + 1, units)?;
+                    write_around_units(out, item, depth + 1, unit)?;
                 }
             }
             line(out, true, depth).map_err(serde_json::Error::io)?;

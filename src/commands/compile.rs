@@ -12,11 +12,11 @@
 use std::collections::HashMap;
 use std::fs;
 
-use wfc_compiler::emit::{self, Compiled, CompiledWorkflow};
+use wfc_compiler::emit::{self, Compiled, CompiledWorkflow, JsonText};
 use wfc_compiler::render::{self, Format, Summary};
 
 use crate::cli::CompileArgs;
-use crate::files::{Durability, describe, display, holds, write_atomically};
+use crate::files::{Durability, describe, display, holds, write_pieces_atomically};
 use crate::load::{self, Request};
 use crate::output::{self, Terminal};
 use crate::{Exit, Failure};
@@ -48,13 +48,13 @@ pub fn run(args: &CompileArgs, terminal: &Terminal) -> Result<Exit, Failure> {
             return Ok(Exit::Problems);
         }
     };
-    let mut outputs: Vec<(String, Vec<u8>)> = Vec::with_capacity(compiled.workflows.len() + 1);
+    let mut outputs: Vec<(String, JsonText)> = Vec::with_capacity(compiled.workflows.len() + 1);
     for (workflow, file_name) in compiled.workflows.iter().zip(names) {
-        outputs.push((file_name, emit::to_json_bytes(&workflow.definition)));
+        outputs.push((file_name, emit::to_json_pieces(&workflow.definition)));
     }
     outputs.push((
         TASK_DEFS_FILE.to_string(),
-        emit::to_json_bytes(&serde_json::Value::Array(compiled.task_defs.clone())),
+        emit::to_json_pieces(&serde_json::Value::Array(compiled.task_defs.clone())),
     ));
 
     fs::create_dir_all(&args.out_dir).map_err(|error| {
@@ -62,19 +62,19 @@ pub fn run(args: &CompileArgs, terminal: &Terminal) -> Result<Exit, Failure> {
     })?;
     let mut unchanged = 0;
     for (file_name, text) in &outputs {
-        if holds(&args.out_dir.join(file_name), text) {
+        let pieces = text.pieces();
+        if holds(&args.out_dir.join(file_name), &pieces) {
             unchanged += 1;
             continue;
         }
-        write_atomically(&args.out_dir, file_name, text, Durability::Regenerable).map_err(
-            |error| {
+        write_pieces_atomically(&args.out_dir, file_name, &pieces, Durability::Regenerable)
+            .map_err(|error| {
                 Failure::new(format!(
                     "cannot write `{}`: {}",
                     display(&args.out_dir.join(file_name)),
                     describe(&error)
                 ))
-            },
-        )?;
+            })?;
     }
     if !args.quiet {
         // Files left alone because they already held the output.
