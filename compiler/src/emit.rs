@@ -1963,8 +1963,9 @@ pub fn to_json_pieces(value: &Value) -> JsonText {
     to_json_pieces_with_threads(value, crate::threads::available())
 }
 
-/// The JSON text of a value in pieces, borrowed from a few buffers ([`to_json_pieces`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The JSON text of a value in pieces, borrowed from a few buffers ([`to_json_pieces`]). Two
+/// equal texts may be split differently: compare [`JsonText::to_bytes`].
+#[derive(Debug, Clone)]
 pub struct JsonText {
     buffers: Vec<Vec<u8>>,
     /// The pieces in order: a buffer and a range of it.
