@@ -186,15 +186,15 @@ struct Line {
 
 fn lines(text: &str) -> impl Iterator<Item = Line> + '_ {
     let bytes = text.as_bytes();
+    // Line ends found with SIMD: a byte-by-byte scan took 3 ms of a 1.7 MB file, on one thread
+    // before the parsing threads start.
+    let mut ends = memchr::memchr_iter(b'\n', bytes);
     let mut start = 0;
     std::iter::from_fn(move || {
         if start >= bytes.len() {
             return None;
         }
-        let end = bytes[start..]
-            .iter()
-            .position(|byte| *byte == b'\n')
-            .map_or(bytes.len(), |offset| start + offset + 1);
+        let end = ends.next().map_or(bytes.len(), |newline| newline + 1);
         let line = &bytes[start..end];
         let indent = line.iter().take_while(|byte| **byte == b' ').count();
         let first = line[indent..]
