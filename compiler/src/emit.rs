@@ -36,10 +36,11 @@
 //! follow the author's order or the layout, and `$defs`/TaskDefs are ordered by first use and
 //! by name. The same input gives byte-identical JSON.
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde_json::{Map, Number, Value};
 
 use crate::check::{Scope, TaskGraph, WorkflowChecker};
@@ -672,17 +673,19 @@ fn input_template(object: &ObjectType) -> Map<String, Value> {
 // ----- layout -------------------------------------------------------------------------------
 
 /// Reference names: the author's (also those inside raw JSON) and the generated ones.
-struct RefNames {
-    taken: HashSet<String>,
+struct RefNames<'a> {
+    /// The author's references (borrowed: a large workflow has tens of thousands) and the
+    /// generated ones.
+    taken: FxHashSet<Cow<'a, str>>,
     parallel_count: usize,
 }
 
-impl RefNames {
-    fn new(workflow: &Workflow) -> RefNames {
-        let mut taken: HashSet<String> = workflow
+impl<'a> RefNames<'a> {
+    fn new(workflow: &'a Workflow) -> RefNames<'a> {
+        let mut taken: FxHashSet<Cow<'a, str>> = workflow
             .tasks
             .iter()
-            .map(|task| task.name.value.clone())
+            .map(|task| Cow::Borrowed(task.name.value.as_str()))
             .collect();
         for task in &workflow.tasks {
             let raw = match &task.kind {
@@ -703,11 +706,11 @@ impl RefNames {
     fn fresh(&mut self, base: &str) -> String {
         let mut candidate = base.to_string();
         let mut number = 2;
-        while self.taken.contains(&candidate) {
+        while self.taken.contains(candidate.as_str()) {
             candidate = joined(base, &number.to_string());
             number += 1;
         }
-        self.taken.insert(candidate.clone());
+        self.taken.insert(Cow::Owned(candidate.clone()));
         candidate
     }
 
@@ -735,7 +738,7 @@ fn joined(base: &str, suffix: &str) -> String {
 }
 
 /// Every `taskReferenceName` inside a raw JSON value.
-fn collect_raw_refs(node: &Node, taken: &mut HashSet<String>) {
+fn collect_raw_refs<'a>(node: &'a Node, taken: &mut FxHashSet<Cow<'a, str>>) {
     let mut pending = vec![node];
     while let Some(node) = pending.pop() {
         match &node.kind {
@@ -744,7 +747,7 @@ fn collect_raw_refs(node: &Node, taken: &mut HashSet<String>) {
                     if entry.key.as_str() == Some("taskReferenceName")
                         && let Some(name) = entry.value.as_str()
                     {
-                        taken.insert(name.to_string());
+                        taken.insert(Cow::Borrowed(name));
                     }
                     // An inline sub-workflow definition has references of its own.
                     if entry.key.as_str() != Some("workflowDefinition") {
@@ -1010,12 +1013,12 @@ fn emit_compensation(checked: &CheckedWorkflow, parent_tasks: &[Value], name: St
         .collect();
     // References of the workflow proper (also inside raw JSON), which compensations read from
     // the recorded execution.
-    let mut parent_refs: HashSet<String> = HashSet::new();
+    let mut parent_refs: FxHashSet<Cow<str>> = FxHashSet::default();
     for task in &workflow.tasks {
         if in_compensation(workflow, task.id) {
             continue;
         }
-        parent_refs.insert(task.name.value.clone());
+        parent_refs.insert(Cow::Borrowed(task.name.value.as_str()));
         let raw = match &task.kind {
             TaskKind::Raw { fields, .. } => Some(fields),
             _ => task.raw.as_ref(),
@@ -1164,7 +1167,7 @@ fn collect_emitted_refs(tasks: &[Value], found: &mut Vec<String>) {
 /// failure workflow gets the failed run's input), `secrets` and `env`.
 fn rewrite_reads(
     value: &mut Value,
-    parent_refs: &HashSet<String>,
+    parent_refs: &FxHashSet<Cow<str>>,
     state: &str,
     read: &mut BTreeSet<String>,
 ) {
@@ -1190,7 +1193,7 @@ fn rewrite_reads(
 
 fn rewrite_template(
     text: &str,
-    parent_refs: &HashSet<String>,
+    parent_refs: &FxHashSet<Cow<str>>,
     state: &str,
     read: &mut BTreeSet<String>,
 ) -> Option<String> {
@@ -1263,7 +1266,7 @@ struct Emitter<'a> {
     workflow: &'a Workflow,
     scope: &'a Scope,
     layout: Layout<'a>,
-    names: RefNames,
+    names: RefNames<'a>,
     /// Leaf tasks emitted ahead, by task id ([`Emitter::root_list`]).
     ready: Vec<Option<Map<String, Value>>>,
     /// Lists laid out ahead, by their first task (lists do not share tasks).
@@ -2441,7 +2444,7 @@ mod tests {
 
     #[test]
     fn compensation_reads_are_rewritten() {
-        let refs: HashSet<String> = ["charge".to_string()].into_iter().collect();
+        let refs: FxHashSet<Cow<str>> = [Cow::Borrowed("charge")].into_iter().collect();
         let mut read = BTreeSet::new();
         let rewrite = |text: &str, read: &mut BTreeSet<String>| {
             rewrite_template(text, &refs, "state", read).unwrap_or_else(|| text.to_string())
