@@ -2505,11 +2505,20 @@ mod tests {
                 "  g{group}_switch:\n    switch: ${{{source}.output.n}}\n    cases:\n      \
                  \"1\":\n        g{group}_case:\n          worker: step\n          input: {{n: 2}}\n"
             ));
+            workflow.push_str(&format!(
+                "  g{group}_each:\n    for_each: ${{{source}.output.items}}\n    worker: item\n"
+            ));
+            workflow.push_str(&format!(
+                "  g{group}_loop:\n    loop: {{items: \"${{{source}.output.items}}\"}}\n    do:\n      \
+                 g{group}_body:\n        worker: step\n        input: {{n: 3}}\n"
+            ));
         }
         let files = vec![
             InputFile {
                 path: "w.workers.yaml".into(),
-                text: "workers:\n  step:\n    input: {n: int}\n    output: {n: int}\n".into(),
+                text: "workers:\n  step:\n    input: {n: int}\n    output: {n: int, items: list<int>}\n  \
+                       item:\n    input: {}\n    output: {}\n"
+                    .into(),
             },
             InputFile {
                 path: "wide.wf.yaml".into(),
@@ -2541,13 +2550,13 @@ mod tests {
         // Not `assert_eq!`: a failure would print two definitions of a thousand tasks.
         assert!(alone == threaded, "two threads emit another definition");
         let text = to_json_text(&alone);
-        // A fork of the 300 groups, and one in each: the leaf, the raw SWITCH and the switch
-        // after the group's first task; both kinds of switch get a NOOP, whose reference the
-        // JOIN waits for.
+        // A fork of the 300 groups, and one in each after the group's first task: the leaf, the
+        // raw SWITCH, the switch, the `for_each` (a FORK_JOIN_DYNAMIC and its JOIN) and the
+        // loop; both kinds of switch get a NOOP, whose reference the JOIN waits for.
         assert_eq!(text.matches("\"FORK_JOIN\"").count(), 301);
         assert_eq!(text.matches("\"type\": \"NOOP\"").count(), 300 + 600);
         let join_on = "\"joinOn\": [\n              \"g7_leaf\",\n              \"g7_raw_end\",\n              \
-                       \"g7_switch_end\"\n            ]";
+                       \"g7_switch_end\",\n              \"g7_each\",\n              \"g7_loop\"\n            ]";
         assert!(
             text.contains(join_on),
             "the JOIN of group 7 waits for other tasks"
