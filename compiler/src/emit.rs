@@ -1377,8 +1377,7 @@ impl<'a> Emitter<'a> {
         match shape {
             Plan::Task(unit) => {
                 for member in units.get(*unit).map_or(&[][..], Vec::as_slice) {
-                    let emitted = self.emit(list[*member]);
-                    out.extend(emitted);
+                    self.emit_into(list[*member], out);
                 }
             }
             Plan::Sequence(children) => {
@@ -1446,13 +1445,21 @@ impl<'a> Emitter<'a> {
 
     /// The Conductor tasks of one wfc task (two for `parallel` and `for_each`).
     fn emit(&mut self, id: TaskId) -> Vec<Value> {
+        let mut out = Vec::with_capacity(2);
+        self.emit_into(id, &mut out);
+        out
+    }
+
+    /// [`Emitter::emit`] onto the end of `out` (a list being assembled: no vector per task).
+    fn emit_into(&mut self, id: TaskId, out: &mut Vec<Value>) {
         if let Some(object) = self.ready.get_mut(id.0 as usize).and_then(Option::take) {
-            return vec![Value::Object(object)];
+            out.push(Value::Object(object));
+            return;
         }
         let task = self.task(id);
         match self.leaf(task) {
-            Some(object) => vec![Value::Object(object)],
-            None => self.compound(task),
+            Some(object) => out.push(Value::Object(object)),
+            None => out.extend(self.compound(task)),
         }
     }
 
